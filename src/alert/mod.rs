@@ -1,0 +1,14 @@
+//! From findings to alerts: the typed [`AlertKey`], thresholds, the lifecycle
+//! (open -> update -> resolved) and the [`AlertEvent`] that sinks deliver.
+//! Only this module decides what pages.
+
+mod book;
+mod event;
+mod key;
+mod kind;
+mod summary;
+
+pub use book::{AlertBook, BookSettings, DEFAULT_MIN_PEERS, DEFAULT_RESOLVE_AFTER_SECS};
+pub use event::{format_time, AlertEvent, Evidence, Lifecycle, SamplePath};
+pub use key::AlertKey;
+pub use kind::{AlertKind, Severity};

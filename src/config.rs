@@ -1,0 +1,305 @@
+//! Configuration: the raw TOML (`bgpwatch.example.toml` documents every key) and its validation
+//! into [`Config`]. Every default is a named constant; unknown keys are rejected.
+
+use crate::alert::{BookSettings, DEFAULT_MIN_PEERS, DEFAULT_RESOLVE_AFTER_SECS};
+use crate::engine::EngineSettings;
+use crate::sink::OutputFormat;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Watchlist used when none is configured: every YAML file in this directory.
+pub const DEFAULT_WATCHLIST: &str = "prefixes";
+/// Where alert state is kept.
+pub const DEFAULT_STATE: &str = "bgpwatch.db";
+/// HTTP listener (metrics, health, API): loopback only by default.
+pub const DEFAULT_HTTP_LISTEN: &str = "127.0.0.1:9324";
+/// The public RIS Live websocket.
+pub const DEFAULT_RIS_LIVE_URL: &str = "wss://ris-live.ripe.net/v1/ws/?client=bgpwatch";
+/// BMP station listener.
+pub const DEFAULT_BMP_LISTEN: &str = "127.0.0.1:11019";
+
+/// A configuration that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Not valid TOML, or a key the format does not know.
+    #[error("config {path}: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// The TOML parser's message (with line and column).
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("config {path}: `{key}`: {problem}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The key at fault.
+        key: String,
+        /// What is wrong and how to fix it.
+        problem: String,
+    },
+}
+
+/// The file as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    /// Watchlist files or directories.
+    watchlist: Option<OneOrMany>,
+    /// Alert state database.
+    state: Option<PathBuf>,
+    http: Option<RawHttp>,
+    detect: Option<RawDetect>,
+    sources: Option<Vec<SourceConfig>>,
+    sinks: Option<Vec<SinkConfig>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(PathBuf),
+    Many(Vec<PathBuf>),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    listen: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDetect {
+    min_peers: Option<i64>,
+    resolve_after: Option<toml::Value>,
+}
+
+/// How the RIS Live client subscribes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RisLiveMode {
+    /// One subscription per covering block of the watchlist.
+    #[default]
+    Filtered,
+    /// Everything; filtered locally.
+    Firehose,
+}
+
+/// One input, by `type`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum SourceConfig {
+    /// RIPE RIS Live websocket.
+    RisLive {
+        /// Websocket URL (tests point it at a local server).
+        #[serde(default = "default_ris_live_url")]
+        url: String,
+        /// `filtered` or `firehose`.
+        #[serde(default)]
+        mode: RisLiveMode,
+    },
+    /// BMP station for the operator's routers.
+    Bmp {
+        /// Address to listen on.
+        #[serde(default = "default_bmp_listen")]
+        listen: String,
+    },
+    /// MRT files replayed at start (a RIB to seed state, then updates).
+    Mrt {
+        /// The files, in order.
+        paths: Vec<PathBuf>,
+    },
+}
+
+/// One output, by `type`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum SinkConfig {
+    /// JSON lines to a file, or stdout when no path is given.
+    Jsonl {
+        /// File to append to.
+        path: Option<PathBuf>,
+        /// `jsonl` (default) or `text`.
+        #[serde(default)]
+        format: OutputFormat,
+    },
+}
+
+fn default_ris_live_url() -> String {
+    DEFAULT_RIS_LIVE_URL.to_string()
+}
+
+fn default_bmp_listen() -> String {
+    DEFAULT_BMP_LISTEN.to_string()
+}
+
+/// Validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Watchlist files or directories.
+    pub watchlist: Vec<PathBuf>,
+    /// Alert state database.
+    pub state: PathBuf,
+    /// HTTP listener.
+    pub http_listen: SocketAddr,
+    /// Detection thresholds.
+    pub engine: EngineSettings,
+    /// Inputs (RIS Live alone when none are configured).
+    pub sources: Vec<SourceConfig>,
+    /// Outputs (JSON lines on stdout when none are configured).
+    pub sinks: Vec<SinkConfig>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        validate(RawConfig::default(), Path::new("(defaults)")).expect("defaults are valid")
+    }
+}
+
+impl Config {
+    /// Reads and validates a TOML file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Validates TOML text; `path` is used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        validate(raw, path)
+    }
+}
+
+fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
+    let invalid = |key: &str, problem: String| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        key: key.to_string(),
+        problem,
+    };
+    let watchlist = match raw.watchlist {
+        None => vec![PathBuf::from(DEFAULT_WATCHLIST)],
+        Some(OneOrMany::One(p)) => vec![p],
+        Some(OneOrMany::Many(list)) if list.is_empty() => {
+            return Err(invalid(
+                "watchlist",
+                "is empty; list at least one file, or leave the key out to use prefixes/".into(),
+            ))
+        }
+        Some(OneOrMany::Many(list)) => list,
+    };
+    let listen = raw
+        .http
+        .and_then(|h| h.listen)
+        .unwrap_or_else(|| DEFAULT_HTTP_LISTEN.to_string());
+    let http_listen = listen.parse().map_err(|_| {
+        invalid(
+            "http.listen",
+            format!("`{listen}` is not an address:port, like {DEFAULT_HTTP_LISTEN}"),
+        )
+    })?;
+    let detect = raw.detect.unwrap_or_default();
+    let min_peers = match detect.min_peers {
+        None => DEFAULT_MIN_PEERS,
+        Some(n) if n >= 1 => n as usize,
+        Some(n) => {
+            return Err(invalid(
+                "detect.min_peers",
+                format!("{n} is below 1; use 1 to alert on a single vantage point"),
+            ))
+        }
+    };
+    let resolve_after = match detect.resolve_after {
+        None => DEFAULT_RESOLVE_AFTER_SECS,
+        Some(value) => {
+            parse_duration(&value).map_err(|problem| invalid("detect.resolve_after", problem))?
+        }
+    };
+    let sources = raw.sources.unwrap_or_else(|| {
+        vec![SourceConfig::RisLive {
+            url: default_ris_live_url(),
+            mode: RisLiveMode::Filtered,
+        }]
+    });
+    for (i, source) in sources.iter().enumerate() {
+        match source {
+            SourceConfig::Bmp { listen } if listen.parse::<SocketAddr>().is_err() => {
+                return Err(invalid(
+                    &format!("sources[{i}].listen"),
+                    format!("`{listen}` is not an address:port, like {DEFAULT_BMP_LISTEN}"),
+                ))
+            }
+            SourceConfig::Mrt { paths } if paths.is_empty() => {
+                return Err(invalid(
+                    &format!("sources[{i}].paths"),
+                    "is empty; list the MRT files to load".into(),
+                ))
+            }
+            SourceConfig::RisLive { url, .. }
+                if !(url.starts_with("ws://") || url.starts_with("wss://")) =>
+            {
+                return Err(invalid(
+                    &format!("sources[{i}].url"),
+                    format!("`{url}` is not a ws:// or wss:// URL"),
+                ))
+            }
+            _ => {}
+        }
+    }
+    let sinks = raw.sinks.unwrap_or_else(|| {
+        vec![SinkConfig::Jsonl {
+            path: None,
+            format: OutputFormat::Jsonl,
+        }]
+    });
+    Ok(Config {
+        watchlist,
+        state: raw.state.unwrap_or_else(|| PathBuf::from(DEFAULT_STATE)),
+        http_listen,
+        engine: EngineSettings {
+            book: BookSettings {
+                min_peers,
+                resolve_after: chrono::Duration::seconds(resolve_after as i64),
+            },
+        },
+        sources,
+        sinks,
+    })
+}
+
+/// `300`, `"300s"`, `"5m"` or `"1h"` to seconds.
+fn parse_duration(value: &toml::Value) -> Result<u64, String> {
+    let bad =
+        || format!("{value:?} is not a duration; write seconds (300) or \"5m\", \"90s\", \"1h\"");
+    match value {
+        toml::Value::Integer(n) if *n >= 0 => Ok(*n as u64),
+        toml::Value::String(s) => {
+            let s = s.trim();
+            let (number, unit) =
+                s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+            let n: u64 = number.parse().map_err(|_| bad())?;
+            match unit {
+                "" | "s" => Ok(n),
+                "m" => Ok(n * 60),
+                "h" => Ok(n * 3600),
+                _ => Err(bad()),
+            }
+        }
+        _ => Err(bad()),
+    }
+}

@@ -1,0 +1,123 @@
+//! Detectors: pure functions from (watchlist, observed route) to [`Finding`]s. No I/O, no
+//! clock, no alert state: counting vantage points and the alert lifecycle belong to `alert/`.
+
+mod hijack;
+mod more_specific;
+
+use crate::alert::{AlertKey, AlertKind, Severity};
+use crate::update::{Asn, Route};
+use crate::watchlist::{WatchEntry, Watchlist};
+use ipnet::IpNet;
+use std::sync::Arc;
+
+/// One vantage point's route violates one rule. The alert book counts findings with the same
+/// [`AlertKey`] across vantage points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The alert this finding supports.
+    pub key: AlertKey,
+    /// How urgently it pages (after the group's cap).
+    pub severity: Severity,
+    /// All origin ASes of the offending route.
+    pub origins: Box<[Asn]>,
+    /// The origins the watch entry allows.
+    pub expected_origins: Box<[Asn]>,
+    /// The watch entry's group.
+    pub group: Option<Arc<str>>,
+    /// The watch entry's description.
+    pub description: Option<String>,
+    /// The rule that matched, in words.
+    pub rule: String,
+}
+
+/// The route-level detectors. One variant per kind; each inspects one route at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detector {
+    /// `origin-hijack`, `subprefix-hijack` and `squat`: who originates watched space.
+    Hijack,
+    /// `new-more-specific`: expected origins announcing beyond `max_length`.
+    NewMoreSpecific,
+}
+
+impl Detector {
+    /// Every route-level detector, in the order findings are reported.
+    pub const ALL: [Detector; 2] = [Detector::Hijack, Detector::NewMoreSpecific];
+
+    fn inspect(self, ctx: &RouteContext<'_>, out: &mut Vec<Finding>) {
+        match self {
+            Detector::Hijack => hijack::inspect(ctx, out),
+            Detector::NewMoreSpecific => more_specific::inspect(ctx, out),
+        }
+    }
+}
+
+/// What a detector looks at: one announced route inside one watch entry.
+pub(crate) struct RouteContext<'a> {
+    pub watchlist: &'a Watchlist,
+    pub entry: &'a WatchEntry,
+    pub prefix: &'a IpNet,
+    pub route: &'a Route,
+}
+
+impl RouteContext<'_> {
+    fn is_exact(&self) -> bool {
+        *self.prefix == self.entry.prefix
+    }
+
+    /// The finding for `kind` against this context's entry.
+    fn finding(&self, kind: AlertKind, offender: Option<Asn>, rule: String) -> Finding {
+        let cap = self
+            .entry
+            .group
+            .as_deref()
+            .and_then(|g| self.watchlist.group(g))
+            .map_or(Severity::Critical, |g| g.severity);
+        Finding {
+            key: AlertKey {
+                kind,
+                watched_prefix: self.entry.prefix,
+                prefix: *self.prefix,
+                offender,
+            },
+            severity: kind.default_severity().min(cap),
+            origins: self.route.as_path.origins().into(),
+            expected_origins: self.entry.origins.clone(),
+            group: self.entry.group.clone(),
+            description: self.entry.description.clone(),
+            rule,
+        }
+    }
+}
+
+/// Runs the detectors over one route inside `entry` (the most specific watch entry covering
+/// `prefix`, see [`Watchlist::relevance`]); returns its findings, usually none.
+pub fn inspect_route(
+    detectors: &[Detector],
+    watchlist: &Watchlist,
+    entry: &WatchEntry,
+    prefix: &IpNet,
+    route: &Route,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if entry.ignore || route.as_path.origins().is_empty() {
+        return out;
+    }
+    let ctx = RouteContext {
+        watchlist,
+        entry,
+        prefix,
+        route,
+    };
+    for detector in detectors {
+        detector.inspect(&ctx, &mut out);
+    }
+    out
+}
+
+/// Formats `[64500, 64501]` as `AS64500, AS64501`.
+pub(crate) fn as_list(asns: &[Asn]) -> String {
+    asns.iter()
+        .map(|a| format!("AS{a}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

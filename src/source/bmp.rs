@@ -1,0 +1,206 @@
+//! Raw BMP byte streams (RFC 7854; RFC 9069 Loc-RIB): what a router sent to a BMP station.
+//! Every monitored peer is a vantage point; Peer Down and Termination withdraw what they held.
+
+use super::convert::elem_to_update;
+use super::ReadContext;
+use crate::update::{timestamp_from_unix, FeedEvent, SourceItem, Timestamp, VantagePoint};
+use bgpkit_parser::models::Asn as BgpAsn;
+use bgpkit_parser::parser::bmp::messages::{BmpMessageBody, BmpPerPeerHeader};
+use bgpkit_parser::{parse_bmp_msg, Elementor};
+use bytes::Bytes;
+use std::collections::{BTreeSet, HashMap};
+use std::io::{ErrorKind, Read};
+use std::sync::Arc;
+
+/// BMP messages claiming more than this are refused (a Route Monitoring message is at most
+/// 6 + 42 + 65,535 bytes; Peer Up carries two OPENs).
+pub const MAX_MESSAGE_LEN: u32 = 1 << 20;
+const COMMON_HEADER_LEN: usize = 6;
+
+/// Turns BMP messages of one router into source items.
+pub struct BmpSession {
+    router: Arc<str>,
+    labels: HashMap<u64, Arc<str>>,
+    peers_up: BTreeSet<VantagePoint>,
+    last_time: Option<Timestamp>,
+}
+
+impl BmpSession {
+    /// A session with the router called `router` (a file name in replay, an address live).
+    pub fn new(router: Arc<str>) -> Self {
+        BmpSession {
+            router,
+            labels: HashMap::new(),
+            peers_up: BTreeSet::new(),
+            last_time: None,
+        }
+    }
+
+    fn vantage_point(&mut self, header: &BmpPerPeerHeader) -> VantagePoint {
+        let rd = header.peer_distinguisher;
+        let router = &self.router;
+        let collector = self
+            .labels
+            .entry(rd)
+            .or_insert_with(|| {
+                if rd == 0 {
+                    router.clone()
+                } else {
+                    Arc::from(format!("{router} rd {rd}").as_str())
+                }
+            })
+            .clone();
+        VantagePoint {
+            collector,
+            peer_ip: header.peer_ip,
+            peer_asn: header.peer_asn.into(),
+        }
+    }
+
+    fn time(&mut self, header: Option<&BmpPerPeerHeader>) -> Timestamp {
+        let stamped = header
+            .filter(|h| h.timestamp > 0.0)
+            .map(|h| timestamp_from_unix(h.timestamp));
+        let time = stamped.or(self.last_time).unwrap_or_default();
+        self.last_time = Some(time);
+        time
+    }
+
+    /// Decodes one whole BMP message (common header included) into items.
+    pub fn handle(&mut self, mut message: Bytes, ctx: &mut ReadContext<'_>) -> Result<(), String> {
+        let parsed = parse_bmp_msg(&mut message).map_err(|e| e.to_string())?;
+        let time = self.time(parsed.per_peer_header.as_ref());
+        let header = parsed.per_peer_header;
+        match (parsed.message_body, header) {
+            (BmpMessageBody::RouteMonitoring(rm), Some(h)) => {
+                let vp = self.vantage_point(&h);
+                self.peers_up.insert(vp.clone());
+                let peer_asn = BgpAsn::from(vp.peer_asn);
+                let ts = time.timestamp_micros() as f64 / 1e6;
+                for elem in Elementor::bgp_to_elems(rm.bgp_message, ts, &vp.peer_ip, &peer_asn) {
+                    ctx.count_and_emit(SourceItem::Update(elem_to_update(elem, &vp.collector)));
+                }
+            }
+            (BmpMessageBody::PeerUpNotification(_), Some(h)) => {
+                let vantage_point = self.vantage_point(&h);
+                self.peers_up.insert(vantage_point.clone());
+                ctx.stats.peer_events += 1;
+                (ctx.emit)(SourceItem::Event(FeedEvent::PeerUp {
+                    time,
+                    vantage_point,
+                }));
+            }
+            (BmpMessageBody::PeerDownNotification(down), Some(h)) => {
+                let vantage_point = self.vantage_point(&h);
+                self.peers_up.remove(&vantage_point);
+                ctx.stats.peer_events += 1;
+                let reason = format!("BMP Peer Down ({:?})", down.reason);
+                (ctx.emit)(SourceItem::Event(FeedEvent::PeerDown {
+                    time,
+                    vantage_point,
+                    reason,
+                }));
+            }
+            (BmpMessageBody::TerminationMessage(_), _) => self.close(time, "BMP Termination", ctx),
+            _ => ctx.stats.skipped += 1,
+        }
+        Ok(())
+    }
+
+    /// The router went away: every peer it reported is down.
+    pub fn close(&mut self, time: Timestamp, why: &str, ctx: &mut ReadContext<'_>) {
+        for vantage_point in std::mem::take(&mut self.peers_up) {
+            ctx.stats.peer_events += 1;
+            (ctx.emit)(SourceItem::Event(FeedEvent::PeerDown {
+                time,
+                vantage_point,
+                reason: why.to_string(),
+            }));
+        }
+    }
+}
+
+/// Reads a raw BMP byte stream. Framing errors stop the stream (there is no resync point);
+/// a message that frames but does not decode is reported and skipped.
+pub fn read(mut reader: Box<dyn Read + Send>, router: Arc<str>, ctx: &mut ReadContext<'_>) {
+    let mut session = BmpSession::new(router);
+    let mut offset = 0u64;
+    loop {
+        let mut header = [0u8; COMMON_HEADER_LEN];
+        match read_full(&mut reader, &mut header) {
+            Ok(0) => return,
+            Ok(n) if n < COMMON_HEADER_LEN => {
+                ctx.damage(
+                    "BMP",
+                    offset,
+                    format!("stream ends inside a message header ({n} of 6 bytes)"),
+                );
+                return;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                ctx.damage("BMP", offset, e.to_string());
+                return;
+            }
+        }
+        let length = u32::from_be_bytes([header[1], header[2], header[3], header[4]]);
+        if header[0] != 3 {
+            ctx.damage(
+                "BMP",
+                offset,
+                format!(
+                    "version {} (only BMP version 3 is defined); stopping",
+                    header[0]
+                ),
+            );
+            return;
+        }
+        if !(COMMON_HEADER_LEN as u32..=MAX_MESSAGE_LEN).contains(&length) {
+            ctx.damage(
+                "BMP",
+                offset,
+                format!("message claims {length} bytes (allowed 6 to {MAX_MESSAGE_LEN}); stopping"),
+            );
+            return;
+        }
+        let mut message = vec![0u8; length as usize];
+        message[..COMMON_HEADER_LEN].copy_from_slice(&header);
+        match read_full(&mut reader, &mut message[COMMON_HEADER_LEN..]) {
+            Ok(n) if n == message.len() - COMMON_HEADER_LEN => {}
+            Ok(n) => {
+                ctx.damage(
+                    "BMP",
+                    offset,
+                    format!(
+                        "stream ends inside a {length}-byte message ({} bytes present)",
+                        n + COMMON_HEADER_LEN
+                    ),
+                );
+                return;
+            }
+            Err(e) => {
+                ctx.damage("BMP", offset, e.to_string());
+                return;
+            }
+        }
+        ctx.stats.records += 1;
+        if let Err(reason) = session.handle(Bytes::from(message), ctx) {
+            ctx.damage("BMP", offset, reason);
+        }
+        offset += u64::from(length);
+    }
+}
+
+/// Reads until `buf` is full or the stream ends; returns the bytes read.
+fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}

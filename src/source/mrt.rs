@@ -1,0 +1,83 @@
+//! MRT files (BGP4MP, BGP4MP_ET, TABLE_DUMP, TABLE_DUMP_V2; ADD-PATH; any compression).
+//! A BGP4MP state change out of Established is a peer-down event.
+
+use super::convert::elem_to_update;
+use super::open::CountingReader;
+use super::{ReadContext, SourceError};
+use crate::update::{timestamp_from_unix, FeedEvent, SourceItem, VantagePoint};
+use bgpkit_parser::models::{Bgp4MpEnum, BgpState, MrtMessage};
+use bgpkit_parser::{BgpkitParser, Elementor};
+use std::cell::Cell;
+use std::io::Read;
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Reads every MRT record of `reader`, emitting updates and peer events.
+pub fn read(reader: Box<dyn Read + Send>, collector: Arc<str>, ctx: &mut ReadContext<'_>) {
+    let position = Rc::new(Cell::new(0u64));
+    let counting = CountingReader::new(reader, position.clone());
+    let records = BgpkitParser::from_reader(counting)
+        .disable_warnings()
+        .into_fallible_record_iter();
+    let mut elementor = Elementor::new();
+    let mut record_start = 0u64;
+    for result in records {
+        match result {
+            Ok(record) => {
+                ctx.stats.records += 1;
+                let time = timestamp_from_unix(
+                    record.common_header.timestamp as f64
+                        + record.common_header.microsecond_timestamp.unwrap_or(0) as f64 / 1e6,
+                );
+                if let MrtMessage::Bgp4Mp(Bgp4MpEnum::StateChange(change)) = &record.message {
+                    let vantage_point = VantagePoint {
+                        collector: collector.clone(),
+                        peer_ip: change.peer_ip,
+                        peer_asn: change.peer_asn.into(),
+                    };
+                    if let Some(event) =
+                        state_event(change.old_state, change.new_state, time, vantage_point)
+                    {
+                        ctx.stats.peer_events += 1;
+                        (ctx.emit)(SourceItem::Event(event));
+                    }
+                } else {
+                    for elem in elementor.record_to_elems(record) {
+                        ctx.count_and_emit(SourceItem::Update(elem_to_update(elem, &collector)));
+                    }
+                }
+            }
+            Err(error) => {
+                ctx.stats.errors += 1;
+                ctx.errors.push(SourceError::Damaged {
+                    path: ctx.path.to_path_buf(),
+                    format: "MRT",
+                    offset: record_start,
+                    line: None,
+                    reason: error.error.to_string(),
+                });
+            }
+        }
+        record_start = position.get();
+    }
+}
+
+fn state_event(
+    old: BgpState,
+    new: BgpState,
+    time: crate::update::Timestamp,
+    vantage_point: VantagePoint,
+) -> Option<FeedEvent> {
+    match (old, new) {
+        (BgpState::Established, new) if new != BgpState::Established => Some(FeedEvent::PeerDown {
+            time,
+            vantage_point,
+            reason: format!("BGP4MP state change Established -> {new:?}"),
+        }),
+        (old, BgpState::Established) if old != BgpState::Established => Some(FeedEvent::PeerUp {
+            time,
+            vantage_point,
+        }),
+        _ => None,
+    }
+}
