@@ -9,6 +9,7 @@ mod error;
 pub mod mrt;
 mod open;
 pub mod ris_live;
+mod salvage;
 
 pub use error::SourceError;
 pub use open::{open, sniff, Compression};

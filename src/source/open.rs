@@ -83,15 +83,15 @@ pub fn sniff(path: &Path, reader: &mut dyn BufRead) -> Result<InputFormat, Sourc
             path: path.to_path_buf(),
         });
     }
-    let first_text = head.iter().find(|b| !b.is_ascii_whitespace());
-    if first_text == Some(&b'{') || first_text == Some(&b'[') {
-        return Ok(InputFormat::RisLive);
-    }
+    // Binary formats first: an MRT timestamp can start with any byte, '{' included.
     if looks_like_bmp(head) {
         return Ok(InputFormat::Bmp);
     }
     if looks_like_mrt(head) {
         return Ok(InputFormat::Mrt);
+    }
+    if head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        return Ok(InputFormat::RisLive);
     }
     Err(SourceError::UnknownFormat {
         path: path.to_path_buf(),
