@@ -45,6 +45,12 @@ impl Engine {
         }
     }
 
+    /// Notifies what the latest instant changed (see [`AlertBook::settle`]). Replay calls it at
+    /// the end of the input; the live service whenever its queue is drained.
+    pub fn flush(&mut self, out: &mut Vec<AlertEvent>) {
+        self.book.settle(out);
+    }
+
     /// Moves the clock forward (never back) and resolves what is due.
     pub fn advance(&mut self, time: Timestamp, out: &mut Vec<AlertEvent>) {
         if self.now.is_some_and(|now| now >= time) {
@@ -81,7 +87,6 @@ impl Engine {
                     Some(&route.as_path),
                     findings,
                     time,
-                    out,
                 );
                 self.state.announce(vp, update.prefix, route.clone());
             }
@@ -94,7 +99,6 @@ impl Engine {
                     None,
                     Vec::new(),
                     time,
-                    out,
                 );
             }
         }
@@ -110,7 +114,7 @@ impl Engine {
                 };
                 for (prefix, _) in self.state.peer_down(vp) {
                     self.book
-                        .set_support(vp, vantage_point, prefix, None, Vec::new(), time, out);
+                        .set_support(vp, vantage_point, prefix, None, Vec::new(), time);
                 }
             }
             FeedEvent::PeerUp { vantage_point, .. } => {

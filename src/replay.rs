@@ -149,19 +149,22 @@ pub fn replay(
     let mut events: Vec<AlertEvent> = Vec::new();
     let mut alert_events = 0u64;
     let mut delivery: Result<(), SinkError> = Ok(());
+    let mut deliver = |events: &mut Vec<AlertEvent>| {
+        alert_events += events.len() as u64;
+        for event in events.drain(..) {
+            if delivery.is_ok() {
+                delivery = sink.deliver(&event);
+            }
+        }
+    };
     for batch in rx {
         for item in &batch {
             engine.handle(item, &mut events);
         }
-        if !events.is_empty() {
-            alert_events += events.len() as u64;
-            for event in events.drain(..) {
-                if delivery.is_ok() {
-                    delivery = sink.deliver(&event);
-                }
-            }
-        }
+        deliver(&mut events);
     }
+    engine.flush(&mut events);
+    deliver(&mut events);
     let (stats, errors) = reader.join().expect("reader thread panicked");
     progress.finish_and_clear();
     delivery?;

@@ -53,6 +53,7 @@ struct Tracked {
     opened: Option<Opened>,
     peak_peers: usize,
     empty_since: Option<Timestamp>,
+    changed_at: Timestamp,
 }
 
 /// Every alert that some vantage point supports, or that is open and waiting to resolve.
@@ -62,6 +63,7 @@ pub struct AlertBook {
     tracked: HashMap<AlertKey, Tracked>,
     by_route: HashMap<(VpId, IpNet), Vec<AlertKey>>,
     deadlines: BTreeSet<(Timestamp, AlertKey)>,
+    dirty: BTreeSet<AlertKey>,
     opened_total: u64,
 }
 
@@ -75,7 +77,8 @@ impl AlertBook {
     }
 
     /// Records that vantage point `vp` now carries `prefix` with these findings (none when the
-    /// route is fine or withdrawn), replacing what that route supported before.
+    /// route is fine or withdrawn), replacing what that route supported before. Nothing is
+    /// notified until [`AlertBook::settle`].
     #[allow(clippy::too_many_arguments)]
     pub fn set_support(
         &mut self,
@@ -85,7 +88,6 @@ impl AlertBook {
         path: Option<&AsPath>,
         findings: Vec<Finding>,
         time: Timestamp,
-        out: &mut Vec<AlertEvent>,
     ) {
         let old = self.by_route.remove(&(vp, prefix));
         if old.is_none() && findings.is_empty() {
@@ -101,7 +103,7 @@ impl AlertBook {
         }
         let keys = findings.iter().map(|f| f.key.clone()).collect();
         for finding in findings {
-            self.support(finding, vp, vantage_point, path, time, out);
+            self.support(finding, vp, vantage_point, path, time);
         }
         self.by_route.insert((vp, prefix), keys);
     }
@@ -113,7 +115,6 @@ impl AlertBook {
         vantage_point: &VantagePoint,
         path: Option<&AsPath>,
         time: Timestamp,
-        out: &mut Vec<AlertEvent>,
     ) {
         let key = finding.key.clone();
         let tracked = self.tracked.entry(key.clone()).or_insert_with(|| Tracked {
@@ -125,6 +126,7 @@ impl AlertBook {
             opened: None,
             peak_peers: 0,
             empty_since: None,
+            changed_at: time,
         });
         tracked.carriers.insert(vp);
         if let Some(path) = path {
@@ -145,24 +147,39 @@ impl AlertBook {
             self.deadlines
                 .remove(&(since + self.settings.resolve_after, key.clone()));
         }
-        let peers = tracked.carriers.len();
-        tracked.peak_peers = tracked.peak_peers.max(peers);
-        match tracked.opened {
-            None if peers >= self.settings.min_peers => {
-                tracked.opened = Some(Opened {
-                    at: time,
-                    notified_peers: peers,
-                });
-                self.opened_total += 1;
-                out.push(self.event(&key, Lifecycle::Open, time));
-            }
-            Some(opened) if peers >= 2 * opened.notified_peers => {
-                if let Some(o) = tracked.opened.as_mut() {
-                    o.notified_peers = peers;
+        tracked.peak_peers = tracked.peak_peers.max(tracked.carriers.len());
+        tracked.changed_at = time;
+        self.dirty.insert(key);
+    }
+
+    /// Decides what the changes of the current instant mean: opens alerts that reached
+    /// `min_peers`, updates those whose vantage points doubled. Called when data time moves on
+    /// and when a live source has drained its queue, so that a RIB dump (thousands of routes in
+    /// one second) gives one `open` with the true count rather than a burst of updates.
+    pub fn settle(&mut self, out: &mut Vec<AlertEvent>) {
+        for key in std::mem::take(&mut self.dirty) {
+            let Some(tracked) = self.tracked.get_mut(&key) else {
+                continue;
+            };
+            let peers = tracked.carriers.len();
+            let time = tracked.changed_at;
+            match tracked.opened {
+                None if peers >= self.settings.min_peers => {
+                    tracked.opened = Some(Opened {
+                        at: time,
+                        notified_peers: peers,
+                    });
+                    self.opened_total += 1;
+                    out.push(self.event(&key, Lifecycle::Open, time));
                 }
-                out.push(self.event(&key, Lifecycle::Update, time));
+                Some(opened) if peers >= 2 * opened.notified_peers => {
+                    if let Some(o) = tracked.opened.as_mut() {
+                        o.notified_peers = peers;
+                    }
+                    out.push(self.event(&key, Lifecycle::Update, time));
+                }
+                _ => {}
             }
-            _ => {}
         }
     }
 
@@ -183,9 +200,10 @@ impl AlertBook {
             .insert((time + self.settings.resolve_after, key.clone()));
     }
 
-    /// Moves the clock to `now`: resolves open alerts nobody has carried for `resolve_after`.
-    /// Each resolves at its own deadline, in deadline order.
+    /// Moves the clock to `now`: settles the previous instant, then resolves open alerts nobody
+    /// has carried for `resolve_after`, each at its own deadline, in deadline order.
     pub fn advance(&mut self, now: Timestamp, out: &mut Vec<AlertEvent>) {
+        self.settle(out);
         while let Some((deadline, key)) = self.deadlines.first().cloned() {
             if deadline > now {
                 break;

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -268,6 +268,39 @@ impl RisLiveDecoder {
     }
 }
 
+/// A whole JSON document: an array of messages, or one message.
+fn read_document(document: &[u8], decoder: &mut RisLiveDecoder, ctx: &mut ReadContext<'_>) {
+    let value: serde_json::Value = match serde_json::from_slice(document) {
+        Ok(value) => value,
+        Err(e) => {
+            ctx.stats.records += 1;
+            ctx.damage(
+                "RIS Live JSON",
+                0,
+                format!("not JSON lines, and not one JSON document either: {e}"),
+            );
+            return;
+        }
+    };
+    let messages = match value {
+        serde_json::Value::Array(items) => items,
+        other => vec![other],
+    };
+    for (i, message) in messages.iter().enumerate() {
+        ctx.stats.records += 1;
+        let text = message.to_string();
+        match decoder.decode_line(&text, ctx) {
+            Ok(true) => {}
+            Ok(false) | Err(LineError::ServerError(_)) => ctx.stats.skipped += 1,
+            Err(LineError::Malformed(reason)) => ctx.damage(
+                "RIS Live JSON",
+                0,
+                format!("message {} of the JSON document: {reason}", i + 1),
+            ),
+        }
+    }
+}
+
 fn parse_prefix(text: &str) -> Option<IpNet> {
     text.trim().parse::<IpNet>().ok().map(|p| p.trunc())
 }
@@ -303,6 +336,16 @@ pub fn read(mut reader: Box<dyn BufRead + Send>, ctx: &mut ReadContext<'_>) {
                 continue;
             }
         };
+        if number == 1 && (text == "{" || text == "[") {
+            // Not JSON lines but one pretty-printed document.
+            let mut document = line.clone();
+            if let Err(e) = reader.read_to_end(&mut document) {
+                ctx.damage_line("RIS Live JSON", offset, number, e.to_string());
+                return;
+            }
+            read_document(&document, &mut decoder, ctx);
+            return;
+        }
         if !text.is_empty() {
             ctx.stats.records += 1;
             match decoder.decode_line(text, ctx) {
