@@ -18,6 +18,8 @@ pub const DEFAULT_HTTP_LISTEN: &str = "127.0.0.1:9324";
 pub const DEFAULT_RIS_LIVE_URL: &str = "wss://ris-live.ripe.net/v1/ws/?client=bgpwatch";
 /// BMP station listener.
 pub const DEFAULT_BMP_LISTEN: &str = "127.0.0.1:11019";
+/// Silence (or disconnection) after which a source counts as stalled, seconds.
+pub const DEFAULT_STALL_AFTER_SECS: u64 = 300;
 
 /// A configuration that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -101,21 +103,31 @@ pub enum RisLiveMode {
 pub enum SourceConfig {
     /// RIPE RIS Live websocket.
     RisLive {
+        /// Name in metrics, logs and feed alerts (default `ris-live`).
+        name: Option<String>,
         /// Websocket URL (tests point it at a local server).
         #[serde(default = "default_ris_live_url")]
         url: String,
         /// `filtered` or `firehose`.
         #[serde(default)]
         mode: RisLiveMode,
+        /// Silence after which the feed is stalled and the session renewed (seconds or "5m").
+        stall_after: Option<Seconds>,
     },
     /// BMP station for the operator's routers.
     Bmp {
+        /// Name in metrics, logs and feed alerts (default `bmp`).
+        name: Option<String>,
         /// Address to listen on.
         #[serde(default = "default_bmp_listen")]
         listen: String,
+        /// Time with no router connected (or none sending) before the feed is stalled.
+        stall_after: Option<Seconds>,
     },
     /// MRT files replayed at start (a RIB to seed state, then updates).
     Mrt {
+        /// Name in metrics and logs (default `mrt`).
+        name: Option<String>,
         /// The files, in order.
         paths: Vec<PathBuf>,
     },
@@ -133,6 +145,41 @@ pub enum SinkConfig {
         #[serde(default)]
         format: OutputFormat,
     },
+}
+
+impl SourceConfig {
+    /// The source's name: configured, else its type.
+    pub fn name(&self) -> &str {
+        match self {
+            SourceConfig::RisLive { name, .. } => name.as_deref().unwrap_or("ris-live"),
+            SourceConfig::Bmp { name, .. } => name.as_deref().unwrap_or("bmp"),
+            SourceConfig::Mrt { name, .. } => name.as_deref().unwrap_or("mrt"),
+        }
+    }
+
+    /// Allowed silence before the source counts as stalled.
+    pub fn stall_after(&self) -> std::time::Duration {
+        let configured = match self {
+            SourceConfig::RisLive { stall_after, .. } | SourceConfig::Bmp { stall_after, .. } => {
+                *stall_after
+            }
+            SourceConfig::Mrt { .. } => None,
+        };
+        std::time::Duration::from_secs(configured.map_or(DEFAULT_STALL_AFTER_SECS, |s| s.0))
+    }
+}
+
+/// A duration in seconds, written as `300`, `"300s"`, `"5m"` or `"1h"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seconds(pub u64);
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = toml::Value::deserialize(d)?;
+        parse_duration(&value)
+            .map(Seconds)
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 fn default_ris_live_url() -> String {
@@ -232,19 +279,31 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
     };
     let sources = raw.sources.unwrap_or_else(|| {
         vec![SourceConfig::RisLive {
+            name: None,
             url: default_ris_live_url(),
             mode: RisLiveMode::Filtered,
+            stall_after: None,
         }]
     });
+    let mut names = std::collections::BTreeSet::new();
     for (i, source) in sources.iter().enumerate() {
+        if !names.insert(source.name().to_string()) {
+            return Err(invalid(
+                &format!("sources[{i}].name"),
+                format!(
+                    "`{}` names two sources; give each a distinct `name`",
+                    source.name()
+                ),
+            ));
+        }
         match source {
-            SourceConfig::Bmp { listen } if listen.parse::<SocketAddr>().is_err() => {
+            SourceConfig::Bmp { listen, .. } if listen.parse::<SocketAddr>().is_err() => {
                 return Err(invalid(
                     &format!("sources[{i}].listen"),
                     format!("`{listen}` is not an address:port, like {DEFAULT_BMP_LISTEN}"),
                 ))
             }
-            SourceConfig::Mrt { paths } if paths.is_empty() => {
+            SourceConfig::Mrt { paths, .. } if paths.is_empty() => {
                 return Err(invalid(
                     &format!("sources[{i}].paths"),
                     "is empty; list the MRT files to load".into(),

@@ -39,3 +39,9 @@ pub mod engine;
 pub mod config;
 
 pub mod replay;
+
+pub mod pipeline;
+
+pub mod http;
+
+pub mod telemetry;

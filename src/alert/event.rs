@@ -30,10 +30,12 @@ pub struct AlertEvent {
     pub kind: AlertKind,
     /// How urgently it pages.
     pub severity: Severity,
-    /// The prefix announced.
-    pub prefix: IpNet,
-    /// The watch entry it violates.
-    pub watched_prefix: IpNet,
+    /// The prefix announced (none for feed alerts).
+    pub prefix: Option<IpNet>,
+    /// The watch entry it violates (none for feed alerts).
+    pub watched_prefix: Option<IpNet>,
+    /// The feed a feed alert is about (`ris-live`, `bmp`, ...); none for routing alerts.
+    pub source: Option<String>,
     /// The origin AS of the offending route (the offending member of an AS_SET).
     pub origin: Option<Asn>,
     /// Every origin AS of the offending route (more than one for an AS_SET).

@@ -15,6 +15,10 @@ pub enum AlertKind {
     Squat,
     /// A more-specific from an expected origin, longer than the entry's `max_length`.
     NewMoreSpecific,
+    /// A source has been silent or disconnected beyond its limit: bgpwatch is (partly) blind.
+    FeedStalled,
+    /// Updates had to be dropped because detection could not keep up.
+    UpdatesDropped,
 }
 
 impl AlertKind {
@@ -25,15 +29,19 @@ impl AlertKind {
             AlertKind::SubprefixHijack => "subprefix-hijack",
             AlertKind::Squat => "squat",
             AlertKind::NewMoreSpecific => "new-more-specific",
+            AlertKind::FeedStalled => "feed-stalled",
+            AlertKind::UpdatesDropped => "updates-dropped",
         }
     }
 
     /// Severity before group caps apply.
     pub fn default_severity(self) -> Severity {
         match self {
-            AlertKind::OriginHijack | AlertKind::SubprefixHijack | AlertKind::Squat => {
-                Severity::Critical
-            }
+            AlertKind::OriginHijack
+            | AlertKind::SubprefixHijack
+            | AlertKind::Squat
+            | AlertKind::FeedStalled
+            | AlertKind::UpdatesDropped => Severity::Critical,
             AlertKind::NewMoreSpecific => Severity::Warning,
         }
     }

@@ -4,11 +4,13 @@
 
 mod book;
 mod event;
+mod feed;
 mod key;
 mod kind;
 mod summary;
 
 pub use book::{AlertBook, BookSettings, DEFAULT_MIN_PEERS, DEFAULT_RESOLVE_AFTER_SECS};
 pub use event::{format_time, AlertEvent, Evidence, Lifecycle, SamplePath};
+pub use feed::FeedAlerts;
 pub use key::AlertKey;
 pub use kind::{AlertKind, Severity};

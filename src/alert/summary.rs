@@ -35,6 +35,8 @@ pub(super) fn line(
             key.prefix.prefix_len(),
             key.watched_prefix
         ),
+        // Feed alerts are raised by `alert::feed`, never from a route finding.
+        AlertKind::FeedStalled | AlertKind::UpdatesDropped => format!("{} {}", key.kind, key.prefix),
     };
     match lifecycle {
         Lifecycle::Open | Lifecycle::Update => format!("{what}, seen by {}", vantage_points(peers)),

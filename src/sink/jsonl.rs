@@ -85,12 +85,16 @@ pub fn text_line(event: &AlertEvent) -> String {
         Lifecycle::Update => "UPDATE",
         Lifecycle::Resolved => "RESOLVED",
     };
+    let subject = match (&event.prefix, &event.source) {
+        (Some(prefix), _) => prefix.to_string(),
+        (None, Some(source)) => source.clone(),
+        (None, None) => "-".to_string(),
+    };
     format!(
-        "{} {label:<8} {:<8} {:<17} {} [{}] {}",
+        "{} {label:<8} {:<8} {:<17} {subject} [{}] {}",
         format_time(&event.time),
         event.severity,
         event.kind,
-        event.prefix,
         event.id,
         event.summary
     )

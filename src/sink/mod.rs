@@ -34,6 +34,13 @@ impl Sink {
         }
     }
 
+    /// The sink's kind, as a metrics label.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Sink::Jsonl(_) => "jsonl",
+        }
+    }
+
     /// Flushes buffered output.
     pub fn flush(&mut self) -> Result<(), SinkError> {
         match self {

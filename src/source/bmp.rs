@@ -15,7 +15,26 @@ use std::sync::Arc;
 /// BMP messages claiming more than this are refused (a Route Monitoring message is at most
 /// 6 + 42 + 65,535 bytes; Peer Up carries two OPENs).
 pub const MAX_MESSAGE_LEN: u32 = 1 << 20;
-const COMMON_HEADER_LEN: usize = 6;
+/// Bytes of the BMP common header (version, length, type).
+pub const COMMON_HEADER_LEN: usize = 6;
+
+/// Checks a common header; returns the whole message's length. A bad header leaves no way
+/// to find the next message, so the stream must be dropped.
+pub fn check_header(header: &[u8; COMMON_HEADER_LEN]) -> Result<u32, String> {
+    let length = u32::from_be_bytes([header[1], header[2], header[3], header[4]]);
+    if header[0] != 3 {
+        return Err(format!(
+            "BMP version {} (only version 3 is defined)",
+            header[0]
+        ));
+    }
+    if !(COMMON_HEADER_LEN as u32..=MAX_MESSAGE_LEN).contains(&length) {
+        return Err(format!(
+            "message claims {length} bytes (allowed 6 to {MAX_MESSAGE_LEN})"
+        ));
+    }
+    Ok(length)
+}
 
 /// Turns BMP messages of one router into source items.
 pub struct BmpSession {
@@ -143,26 +162,13 @@ pub fn read(mut reader: Box<dyn Read + Send>, router: Arc<str>, ctx: &mut ReadCo
                 return;
             }
         }
-        let length = u32::from_be_bytes([header[1], header[2], header[3], header[4]]);
-        if header[0] != 3 {
-            ctx.damage(
-                "BMP",
-                offset,
-                format!(
-                    "version {} (only BMP version 3 is defined); stopping",
-                    header[0]
-                ),
-            );
-            return;
-        }
-        if !(COMMON_HEADER_LEN as u32..=MAX_MESSAGE_LEN).contains(&length) {
-            ctx.damage(
-                "BMP",
-                offset,
-                format!("message claims {length} bytes (allowed 6 to {MAX_MESSAGE_LEN}); stopping"),
-            );
-            return;
-        }
+        let length = match check_header(&header) {
+            Ok(length) => length,
+            Err(reason) => {
+                ctx.damage("BMP", offset, format!("{reason}; stopping"));
+                return;
+            }
+        };
         let mut message = vec![0u8; length as usize];
         message[..COMMON_HEADER_LEN].copy_from_slice(&header);
         match read_full(&mut reader, &mut message[COMMON_HEADER_LEN..]) {

@@ -4,11 +4,14 @@
 //! ([`bmp`]), gzip/bzip2 undone transparently, the format sniffed from the content.
 
 pub mod bmp;
+pub mod bmp_station;
 mod convert;
 mod error;
+pub mod live;
 pub mod mrt;
 mod open;
 pub mod ris_live;
+pub mod ris_live_client;
 mod salvage;
 
 pub use error::SourceError;

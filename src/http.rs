@@ -1,0 +1,56 @@
+//! The HTTP interface (loopback by default): `/metrics` for Prometheus, `/healthz` for load
+//! balancers and humans (200 only when every source is live).
+
+use crate::telemetry::{FeedHealth, FeedStatus, Telemetry};
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use std::sync::Arc;
+
+/// What the handlers read.
+#[derive(Clone)]
+pub struct HttpState {
+    /// Metrics.
+    pub telemetry: Arc<Telemetry>,
+    /// Feed health.
+    pub health: Arc<FeedHealth>,
+}
+
+/// The routes.
+pub fn router(state: HttpState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .with_state(state)
+}
+
+async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.telemetry.render(),
+    )
+}
+
+async fn healthz(State(state): State<HttpState>) -> impl IntoResponse {
+    let now = chrono::Utc::now();
+    let mut all_live = true;
+    let mut feeds = serde_json::Map::new();
+    for (name, feed) in state.health.snapshot() {
+        let status = feed.status(now);
+        all_live &= status == FeedStatus::Live;
+        feeds.insert(name, json!({"status": status, "state": feed}));
+    }
+    let code = if all_live {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = json!({"status": if all_live { "ok" } else { "degraded" }, "feeds": feeds});
+    (code, Json(body))
+}

@@ -1,0 +1,127 @@
+//! What live sources hand to the pipeline, and the plumbing they share.
+
+use super::{ReadContext, ReadStats, SourceError};
+use crate::telemetry::{FeedHealth, Telemetry};
+use crate::update::SourceItem;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::{mpsc, watch};
+
+/// Items decoded from one message (or a few), with their counts and arrival time.
+#[derive(Debug)]
+pub struct LiveBatch {
+    /// The source's configured name.
+    pub source: Arc<str>,
+    /// Updates and feed events, in arrival order.
+    pub items: Vec<SourceItem>,
+    /// Counts for metrics.
+    pub stats: ReadStats,
+    /// When the message arrived (for detection latency).
+    pub received: Instant,
+}
+
+/// Everything a live source task needs.
+#[derive(Clone)]
+pub struct SourceHandle {
+    /// Its name (also its metrics label).
+    pub name: Arc<str>,
+    /// Towards detection.
+    pub tx: mpsc::Sender<LiveBatch>,
+    /// Feed health registry.
+    pub health: Arc<FeedHealth>,
+    /// Metrics and logs.
+    pub telemetry: Arc<Telemetry>,
+    /// Becomes true when the service shuts down.
+    pub shutdown: watch::Receiver<bool>,
+    /// Updates dropped since the pipeline last looked.
+    pub dropped: Arc<AtomicU64>,
+}
+
+impl SourceHandle {
+    /// Decodes with `decode` into a batch; decoding errors are logged and counted.
+    pub fn decode(&self, peer: &str, decode: impl FnOnce(&mut ReadContext<'_>)) -> LiveBatch {
+        let received = Instant::now();
+        let mut items = Vec::new();
+        let mut stats = ReadStats::default();
+        let mut errors: Vec<SourceError> = Vec::new();
+        {
+            let mut emit = |item| items.push(item);
+            let mut ctx = ReadContext {
+                path: Path::new(peer),
+                emit: &mut emit,
+                stats: &mut stats,
+                errors: &mut errors,
+            };
+            decode(&mut ctx);
+        }
+        for error in &errors {
+            self.telemetry
+                .input_rejected(&self.name, peer, &error.to_string());
+        }
+        LiveBatch {
+            source: self.name.clone(),
+            items,
+            stats,
+            received,
+        }
+    }
+
+    /// Hands a batch on, waiting for room (TCP backpressure reaches the sender).
+    pub async fn send(&self, batch: LiveBatch) -> bool {
+        if batch.items.is_empty() {
+            return true;
+        }
+        self.tx.send(batch).await.is_ok()
+    }
+
+    /// Hands a batch on without waiting; when detection is behind, the batch is dropped, counted
+    /// and alerted (a websocket cannot be slowed down without losing the session).
+    pub fn try_send(&self, batch: LiveBatch) {
+        if batch.items.is_empty() {
+            return;
+        }
+        let n = batch.items.len() as u64;
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(batch) {
+            self.dropped.fetch_add(n, Ordering::Relaxed);
+            self.telemetry.updates_dropped(&self.name, n);
+        }
+    }
+
+    /// True once shutdown began.
+    pub fn stopping(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+}
+
+/// Jittered exponential backoff between reconnection attempts.
+#[derive(Debug)]
+pub struct Backoff {
+    next: std::time::Duration,
+    min: std::time::Duration,
+    max: std::time::Duration,
+}
+
+impl Backoff {
+    /// Starts at `min`, doubles up to `max`.
+    pub fn new(min: std::time::Duration, max: std::time::Duration) -> Self {
+        Backoff {
+            next: min,
+            min,
+            max,
+        }
+    }
+
+    /// The next delay: the current step with ±50 % jitter; the step then doubles.
+    pub fn next_delay(&mut self) -> std::time::Duration {
+        let base = self.next;
+        self.next = (self.next * 2).min(self.max);
+        base.mul_f64(0.5 + fastrand::f64())
+    }
+
+    /// Back to the minimum after a healthy session.
+    pub fn reset(&mut self) {
+        self.next = self.min;
+    }
+}

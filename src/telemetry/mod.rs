@@ -1,0 +1,243 @@
+//! Operational events: each is one function that logs and counts, so no metric increment is
+//! scattered through business code. Metric names (prefix `bgpwatch_`) are a contract
+//! (DESIGN.md section 8).
+
+mod health;
+
+pub use health::{FeedHealth, FeedState, FeedStatus};
+
+use crate::alert::{AlertEvent, Lifecycle};
+use crate::source::ReadStats;
+use crate::watchlist::Watchlist;
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+use std::collections::BTreeMap;
+
+/// Buckets of `bgpwatch_detection_latency_seconds`: 100 µs to 10 s.
+const LATENCY_BUCKETS: [f64; 12] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2.0, 10.0,
+];
+
+/// The metrics registry and the events that feed it.
+pub struct Telemetry {
+    registry: Registry,
+    updates_total: IntCounterVec,
+    feed_up: IntGaugeVec,
+    feed_last_message: IntGaugeVec,
+    vantage_points_up: IntGaugeVec,
+    watched_prefixes: IntGaugeVec,
+    alerts_open: IntGaugeVec,
+    alerts_total: IntCounterVec,
+    detection_latency: Histogram,
+    notifications_total: IntCounterVec,
+    dropped_updates_total: IntCounterVec,
+    input_errors_total: IntCounterVec,
+}
+
+fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    let c = IntCounterVec::new(Opts::new(name, help).namespace("bgpwatch"), labels)
+        .expect("valid counter definition");
+    registry
+        .register(Box::new(c.clone()))
+        .expect("unique metric name");
+    c
+}
+
+fn gauge(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
+    let g = IntGaugeVec::new(Opts::new(name, help).namespace("bgpwatch"), labels)
+        .expect("valid gauge definition");
+    registry
+        .register(Box::new(g.clone()))
+        .expect("unique metric name");
+    g
+}
+
+impl Default for Telemetry {
+    fn default() -> Self {
+        Telemetry::new()
+    }
+}
+
+impl Telemetry {
+    /// A fresh registry with every bgpwatch metric.
+    pub fn new() -> Self {
+        let r = Registry::new();
+        let detection_latency = Histogram::with_opts(
+            HistogramOpts::new(
+                "detection_latency_seconds",
+                "From receipt of the triggering message to the alert event",
+            )
+            .namespace("bgpwatch")
+            .buckets(LATENCY_BUCKETS.to_vec()),
+        )
+        .expect("valid histogram definition");
+        r.register(Box::new(detection_latency.clone()))
+            .expect("unique metric name");
+        Telemetry {
+            updates_total: counter(
+                &r,
+                "updates_total",
+                "Route updates received, by source and kind (announce, withdraw, peer_event)",
+                &["source", "kind"],
+            ),
+            feed_up: gauge(
+                &r,
+                "feed_up",
+                "1 when the source is connected and delivering",
+                &["source"],
+            ),
+            feed_last_message: gauge(
+                &r,
+                "feed_last_message_timestamp_seconds",
+                "UNIX time of the last data message from the source",
+                &["source"],
+            ),
+            vantage_points_up: gauge(
+                &r,
+                "vantage_points_up",
+                "Vantage points (BGP sessions) currently up",
+                &["source"],
+            ),
+            watched_prefixes: gauge(
+                &r,
+                "watched_prefixes",
+                "Watchlist entries, by group",
+                &["group"],
+            ),
+            alerts_open: gauge(&r, "alerts_open", "Alerts open now", &["kind", "severity"]),
+            alerts_total: counter(
+                &r,
+                "alerts_total",
+                "Alerts opened since start",
+                &["kind", "severity"],
+            ),
+            detection_latency,
+            notifications_total: counter(
+                &r,
+                "notifications_total",
+                "Alert notifications, by sink and outcome",
+                &["sink", "outcome"],
+            ),
+            dropped_updates_total: counter(
+                &r,
+                "dropped_updates_total",
+                "Updates dropped because detection could not keep up",
+                &["source"],
+            ),
+            input_errors_total: counter(
+                &r,
+                "input_errors_total",
+                "Malformed messages or connections rejected, by source",
+                &["source"],
+            ),
+            registry: r,
+        }
+    }
+
+    /// The watchlist in force: one gauge per group (`none` for entries without one).
+    pub fn watchlist_loaded(&self, watchlist: &Watchlist) {
+        let mut per_group: BTreeMap<&str, i64> = BTreeMap::new();
+        for entry in watchlist.entries() {
+            *per_group
+                .entry(entry.group.as_deref().unwrap_or("none"))
+                .or_default() += 1;
+        }
+        for (group, n) in per_group {
+            self.watched_prefixes.with_label_values(&[group]).set(n);
+        }
+        tracing::info!(prefixes = watchlist.len(), "watchlist loaded");
+    }
+
+    /// A source delivered a batch.
+    pub fn updates_received(&self, source: &str, stats: &ReadStats, unix_time: i64) {
+        let add = |kind: &str, n: u64| {
+            if n > 0 {
+                self.updates_total
+                    .with_label_values(&[source, kind])
+                    .inc_by(n);
+            }
+        };
+        add("announce", stats.announcements);
+        add("withdraw", stats.withdrawals);
+        add("peer_event", stats.peer_events);
+        self.feed_last_message
+            .with_label_values(&[source])
+            .set(unix_time);
+    }
+
+    /// A source connected (or a BMP router session opened).
+    pub fn feed_connected(&self, source: &str, peer: &str) {
+        tracing::info!(source, peer, "feed connected");
+        self.feed_up.with_label_values(&[source]).set(1);
+    }
+
+    /// A source lost its connection (or its last router session).
+    pub fn feed_disconnected(&self, source: &str, reason: &str) {
+        tracing::warn!(source, reason, "feed disconnected");
+        self.feed_up.with_label_values(&[source]).set(0);
+    }
+
+    /// A message or connection was rejected as malformed or hostile.
+    pub fn input_rejected(&self, source: &str, peer: &str, reason: &str) {
+        tracing::warn!(source, peer, reason, "input rejected");
+        self.input_errors_total.with_label_values(&[source]).inc();
+    }
+
+    /// Updates were dropped under overload (never silently).
+    pub fn updates_dropped(&self, source: &str, count: u64) {
+        tracing::error!(source, count, "updates dropped: detection cannot keep up");
+        self.dropped_updates_total
+            .with_label_values(&[source])
+            .inc_by(count);
+    }
+
+    /// Vantage points up for a source.
+    pub fn vantage_points(&self, source: &str, up: usize) {
+        self.vantage_points_up
+            .with_label_values(&[source])
+            .set(up as i64);
+    }
+
+    /// An alert event was emitted; `latency` is the time since its triggering message arrived.
+    pub fn alert_emitted(&self, event: &AlertEvent, latency: Option<std::time::Duration>) {
+        let labels = [event.kind.as_str(), event.severity.as_str()];
+        match event.event {
+            Lifecycle::Open => {
+                self.alerts_total.with_label_values(&labels).inc();
+                self.alerts_open.with_label_values(&labels).inc();
+                if let Some(latency) = latency {
+                    self.detection_latency.observe(latency.as_secs_f64());
+                }
+            }
+            Lifecycle::Resolved => self.alerts_open.with_label_values(&labels).dec(),
+            Lifecycle::Update => {}
+        }
+        tracing::info!(id = %event.id, kind = %event.kind, event = ?event.event, "{}", event.summary);
+    }
+
+    /// A sink delivered (or failed to deliver) one notification.
+    pub fn notification(&self, sink: &str, delivered: bool) {
+        let outcome = if delivered { "success" } else { "failure" };
+        self.notifications_total
+            .with_label_values(&[sink, outcome])
+            .inc();
+        if !delivered {
+            tracing::warn!(sink, "notification failed");
+        }
+    }
+
+    /// The detection-latency histogram (for tests and benchmarks).
+    pub fn detection_latency(&self) -> &Histogram {
+        &self.detection_latency
+    }
+
+    /// Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut out = Vec::new();
+        if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), &mut out) {
+            tracing::error!("encoding metrics: {e}");
+        }
+        String::from_utf8(out).unwrap_or_default()
+    }
+}

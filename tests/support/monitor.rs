@@ -1,0 +1,136 @@
+//! Runs `bgpwatch run` as a child process for live tests, and reads what it produces.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running monitor; killed when dropped.
+pub struct Monitor {
+    child: Child,
+    /// The alerts file of its jsonl sink.
+    pub alerts: PathBuf,
+    /// Its HTTP address.
+    pub http: String,
+    /// Its scratch directory.
+    pub dir: PathBuf,
+}
+
+/// A free loopback port (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Monitor {
+    /// Starts `bgpwatch run` with `sources` (TOML `[[sources]]` blocks) and the scenario
+    /// watchlist; alerts go to a file.
+    pub fn start(name: &str, sources: &str) -> Monitor {
+        let dir = crate::support::scratch(name);
+        let alerts = dir.join("alerts.jsonl");
+        let http = format!("127.0.0.1:{}", free_port());
+        let config = dir.join("bgpwatch.toml");
+        let toml = format!(
+            "watchlist = [\"fixtures/scenarios/watchlist.yaml\"]\nstate = \"{}\"\n[http]\nlisten = \"{http}\"\n[detect]\nmin_peers = 2\n{sources}\n[[sinks]]\ntype = \"jsonl\"\npath = \"{}\"\n",
+            dir.join("state.db").display(),
+            alerts.display()
+        );
+        std::fs::write(&config, toml).unwrap();
+        let child = crate::support::bgpwatch()
+            .args(["run", "--config", config.to_str().unwrap()])
+            .env("BGPWATCH_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
+            .spawn()
+            .expect("starting bgpwatch run");
+        let monitor = Monitor {
+            child,
+            alerts,
+            http,
+            dir,
+        };
+        monitor.wait_for("HTTP to answer", Duration::from_secs(20), |m| {
+            m.get("/metrics").is_some()
+        });
+        monitor
+    }
+
+    /// `GET path` over HTTP/1.0: (status, body), or None when nothing answers.
+    pub fn get(&self, path: &str) -> Option<(u16, String)> {
+        let mut stream = TcpStream::connect(&self.http).ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: test\r\n\r\n").ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).ok()?;
+        let status = response.split_whitespace().nth(1)?.parse().ok()?;
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        Some((status, body))
+    }
+
+    /// Alert events written so far.
+    pub fn events(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(&self.alerts)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).expect("alert line is JSON"))
+            .collect()
+    }
+
+    /// What the monitor logged.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("stderr.log")).unwrap_or_default()
+    }
+
+    /// Polls `done` until true; panics after `limit` with the log.
+    pub fn wait_for(&self, what: &str, limit: Duration, done: impl Fn(&Monitor) -> bool) {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if done(self) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "timed out waiting for {what}; events: {:?}\nlog:\n{}",
+            self.events(),
+            self.log()
+        );
+    }
+
+    /// Sends SIGTERM and waits for a clean exit; returns the exit code.
+    pub fn terminate(mut self) -> Option<i32> {
+        let pid = self.child.id().to_string();
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
