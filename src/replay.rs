@@ -65,6 +65,7 @@ pub struct SummaryJson {
     alert_events: u64,
     open_alerts: usize,
     skipped: u64,
+    non_unicast: u64,
     updates_per_second: f64,
 }
 
@@ -88,6 +89,7 @@ impl ReplayReport {
             alert_events: self.alert_events,
             open_alerts: self.open_alerts,
             skipped: self.stats.skipped,
+            non_unicast: self.stats.non_unicast,
             updates_per_second: self.updates_per_second(),
         }
     }

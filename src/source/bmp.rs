@@ -2,6 +2,7 @@
 //! Every monitored peer is a vantage point; Peer Down and Termination withdraw what they held.
 
 use super::convert::elem_to_update;
+use super::unicast::keep_unicast;
 use super::ReadContext;
 use crate::update::{timestamp_from_unix, FeedEvent, SourceItem, Timestamp, VantagePoint};
 use bgpkit_parser::models::Asn as BgpAsn;
@@ -91,7 +92,8 @@ impl BmpSession {
         let time = self.time(parsed.per_peer_header.as_ref());
         let header = parsed.per_peer_header;
         match (parsed.message_body, header) {
-            (BmpMessageBody::RouteMonitoring(rm), Some(h)) => {
+            (BmpMessageBody::RouteMonitoring(mut rm), Some(h)) => {
+                ctx.count_removed(keep_unicast(&mut rm.bgp_message));
                 let vp = self.vantage_point(&h);
                 self.peers_up.insert(vp.clone());
                 let peer_asn = BgpAsn::from(vp.peer_asn);

@@ -13,6 +13,7 @@ mod open;
 pub mod ris_live;
 pub mod ris_live_client;
 mod salvage;
+mod unicast;
 
 pub use error::SourceError;
 pub use open::{open, sniff, Compression};
@@ -61,6 +62,8 @@ pub struct ReadStats {
     pub skipped: u64,
     /// Damaged records or lines.
     pub errors: u64,
+    /// MP_REACH/MP_UNREACH attributes of other than unicast (VPN, multicast, ...) ignored.
+    pub non_unicast: u64,
 }
 
 impl ReadStats {
@@ -72,6 +75,7 @@ impl ReadStats {
         self.peer_events += other.peer_events;
         self.skipped += other.skipped;
         self.errors += other.errors;
+        self.non_unicast += other.non_unicast;
     }
 }
 
@@ -97,6 +101,13 @@ impl ReadContext<'_> {
             }
         }
         (self.emit)(item);
+    }
+
+    /// Counts what the unicast filter removed (see `unicast`).
+    pub(crate) fn count_removed(&mut self, removed: unicast::Removed) {
+        self.stats.non_unicast += removed.attributes;
+        self.stats.announcements += removed.multicast_announced;
+        self.stats.withdrawals += removed.multicast_withdrawn;
     }
 
     /// Records damage at a byte offset.

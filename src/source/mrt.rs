@@ -4,6 +4,7 @@
 use super::convert::elem_to_update;
 use super::open::CountingReader;
 use super::salvage::salvage_truncated_nlri;
+use super::unicast::keep_unicast_in_record;
 use super::{ReadContext, SourceError};
 use crate::update::{timestamp_from_unix, FeedEvent, SourceItem, VantagePoint};
 use bgpkit_parser::models::{Bgp4MpEnum, BgpState, MrtMessage};
@@ -27,6 +28,8 @@ pub fn read(reader: Box<dyn Read + Send>, collector: Arc<str>, ctx: &mut ReadCon
             Ok(mut record) => {
                 ctx.stats.records += 1;
                 salvage_truncated_nlri(&mut record.message);
+                let removed = keep_unicast_in_record(&mut record.message);
+                ctx.count_removed(removed);
                 let time = timestamp_from_unix(
                     record.common_header.timestamp as f64
                         + record.common_header.microsecond_timestamp.unwrap_or(0) as f64 / 1e6,
