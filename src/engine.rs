@@ -40,19 +40,16 @@ impl Engine {
     /// Processes one item in data time (replay); alert events it causes are appended to `out`,
     /// in time order.
     pub fn handle(&mut self, item: &SourceItem, out: &mut Vec<AlertEvent>) {
-        let time = match item {
-            SourceItem::Update(update) => update.time,
-            SourceItem::Event(event) => event.time(),
-        };
-        self.handle_at(item, time, out);
+        self.handle_at(item, item.time(), out);
     }
 
     /// Processes one item as of `time` (the live service passes the clock).
     pub fn handle_at(&mut self, item: &SourceItem, time: Timestamp, out: &mut Vec<AlertEvent>) {
         self.advance(time, out);
         match item {
-            SourceItem::Update(update) => self.handle_update(update, out),
-            SourceItem::Event(event) => self.handle_event(event, out),
+            SourceItem::Update(update) => self.handle_update(update),
+            SourceItem::Event(event) => self.handle_event(event),
+            SourceItem::Clock(_) => {}
         }
     }
 
@@ -71,7 +68,7 @@ impl Engine {
         self.book.advance(time, out);
     }
 
-    fn handle_update(&mut self, update: &RouteUpdate, _out: &mut Vec<AlertEvent>) {
+    fn handle_update(&mut self, update: &RouteUpdate) {
         let entry = match self.watchlist.relevance(&update.prefix) {
             Relevance::Unrelated => return,
             Relevance::Covering => None,
@@ -114,7 +111,7 @@ impl Engine {
         }
     }
 
-    fn handle_event(&mut self, event: &FeedEvent, _out: &mut Vec<AlertEvent>) {
+    fn handle_event(&mut self, event: &FeedEvent) {
         let time = self.now.unwrap_or(event.time());
         match event {
             FeedEvent::PeerDown { vantage_point, .. } => {

@@ -6,10 +6,11 @@
 use crate::alert::AlertEvent;
 use crate::engine::{Engine, EngineSettings};
 use crate::sink::{Sink, SinkError};
-use crate::source::{read_file, InputFormat, ReadStats, SourceError};
+use crate::source::{read_file_filtered, InputFormat, ReadStats, SourceError};
 use crate::update::SourceItem;
-use crate::watchlist::Watchlist;
+use crate::watchlist::{Relevance, Watchlist};
 use indicatif::{ProgressBar, ProgressStyle};
+use ipnet::IpNet;
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -118,6 +119,7 @@ pub fn replay(
     let (tx, rx) = sync_channel::<Vec<SourceItem>>(BATCHES_IN_FLIGHT);
     let inputs = options.inputs.clone();
     let format = options.format;
+    let reader_watchlist = watchlist.clone();
     let reader_progress = progress.clone();
     let reader = std::thread::Builder::new()
         .name("replay-reader".into())
@@ -136,7 +138,16 @@ pub fn replay(
                         let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
                     }
                 };
-                errors.extend(read_file(path, format, &mut emit, &mut file_stats));
+                let wanted = |prefix: &IpNet| {
+                    !matches!(reader_watchlist.relevance(prefix), Relevance::Unrelated)
+                };
+                errors.extend(read_file_filtered(
+                    path,
+                    format,
+                    Some(&wanted),
+                    &mut emit,
+                    &mut file_stats,
+                ));
                 if !batch.is_empty() {
                     reader_progress.inc(batch.len() as u64);
                     let _ = tx.send(batch);

@@ -223,4 +223,18 @@ pub enum SourceItem {
     Update(RouteUpdate),
     /// A session or feed event.
     Event(FeedEvent),
+    /// Data time has reached this point (sources that skip updates nobody watches send it, so
+    /// alerts still resolve on time).
+    Clock(Timestamp),
+}
+
+impl SourceItem {
+    /// The data time of the item.
+    pub fn time(&self) -> Timestamp {
+        match self {
+            SourceItem::Update(u) => u.time,
+            SourceItem::Event(e) => e.time(),
+            SourceItem::Clock(t) => *t,
+        }
+    }
 }

@@ -34,7 +34,8 @@ pub struct AlertEvent {
     pub prefix: Option<IpNet>,
     /// The watch entry it violates (none for feed alerts).
     pub watched_prefix: Option<IpNet>,
-    /// The feed a feed alert is about (`ris-live`, `bmp`, ...); none for routing alerts.
+    /// The feed a feed alert is about (`ris-live`, `bmp`, ...); absent on routing alerts.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// The origin AS of the offending route (the offending member of an AS_SET).
     pub origin: Option<Asn>,

@@ -40,7 +40,15 @@ pub fn elem_to_update(elem: BgpElem, collector: &Arc<str>) -> RouteUpdate {
 /// Flattens a parser AS path: sequences become hops, sets become set hops, confederation
 /// segments (internal to the neighbour) are dropped.
 pub fn convert_path(path: &bgpkit_parser::models::AsPath) -> AsPath {
-    let mut hops = Vec::with_capacity(path.len());
+    let hop_count = path
+        .iter_segments()
+        .map(|segment| match segment {
+            AsPathSegment::AsSequence(asns) => asns.len(),
+            AsPathSegment::AsSet(_) => 1,
+            AsPathSegment::ConfedSequence(_) | AsPathSegment::ConfedSet(_) => 0,
+        })
+        .sum();
+    let mut hops = Vec::with_capacity(hop_count);
     for segment in path.iter_segments() {
         match segment {
             AsPathSegment::AsSequence(asns) => {
@@ -56,26 +64,24 @@ pub fn convert_path(path: &bgpkit_parser::models::AsPath) -> AsPath {
 }
 
 fn convert_communities(list: &[MetaCommunity]) -> Box<[Community]> {
-    list.iter()
-        .filter_map(|c| match c {
-            MetaCommunity::Plain(BgpCommunity::Custom(asn, value)) => {
-                Some(Community::Standard(u32::from(*asn) as u16, *value))
-            }
-            MetaCommunity::Plain(BgpCommunity::NoExport) => {
-                Some(Community::Standard(0xffff, 0xff01))
-            }
-            MetaCommunity::Plain(BgpCommunity::NoAdvertise) => {
-                Some(Community::Standard(0xffff, 0xff02))
-            }
-            MetaCommunity::Plain(BgpCommunity::NoExportSubConfed) => {
-                Some(Community::Standard(0xffff, 0xff03))
-            }
-            MetaCommunity::Large(l) => Some(Community::Large(
-                l.global_admin,
-                l.local_data[0],
-                l.local_data[1],
-            )),
-            MetaCommunity::Extended(_) | MetaCommunity::Ipv6Extended(_) => None,
-        })
-        .collect()
+    let mut out = Vec::with_capacity(list.len());
+    out.extend(list.iter().filter_map(|c| match c {
+        MetaCommunity::Plain(BgpCommunity::Custom(asn, value)) => {
+            Some(Community::Standard(u32::from(*asn) as u16, *value))
+        }
+        MetaCommunity::Plain(BgpCommunity::NoExport) => Some(Community::Standard(0xffff, 0xff01)),
+        MetaCommunity::Plain(BgpCommunity::NoAdvertise) => {
+            Some(Community::Standard(0xffff, 0xff02))
+        }
+        MetaCommunity::Plain(BgpCommunity::NoExportSubConfed) => {
+            Some(Community::Standard(0xffff, 0xff03))
+        }
+        MetaCommunity::Large(l) => Some(Community::Large(
+            l.global_admin,
+            l.local_data[0],
+            l.local_data[1],
+        )),
+        MetaCommunity::Extended(_) | MetaCommunity::Ipv6Extended(_) => None,
+    }));
+    out.into_boxed_slice()
 }

@@ -53,6 +53,8 @@ impl SourceHandle {
                 emit: &mut emit,
                 stats: &mut stats,
                 errors: &mut errors,
+                interest: None,
+                clock: None,
             };
             decode(&mut ctx);
         }

@@ -18,7 +18,8 @@ mod unicast;
 pub use error::SourceError;
 pub use open::{open, sniff, Compression};
 
-use crate::update::{Change, SourceItem};
+use crate::update::{Change, SourceItem, Timestamp};
+use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::Arc;
@@ -79,6 +80,9 @@ impl ReadStats {
     }
 }
 
+/// Which prefixes the consumer cares about; updates of others are counted, not converted.
+pub type Interest<'a> = &'a (dyn Fn(&IpNet) -> bool + Sync);
+
 /// Where a reader sends what it reads.
 pub struct ReadContext<'a> {
     /// The input (for messages).
@@ -89,16 +93,49 @@ pub struct ReadContext<'a> {
     pub stats: &'a mut ReadStats,
     /// Damage found.
     pub errors: &'a mut Vec<SourceError>,
+    /// Only updates of these prefixes are emitted (all when `None`).
+    pub interest: Option<Interest<'a>>,
+    /// Data time last passed on (updates or a [`SourceItem::Clock`]).
+    pub clock: Option<Timestamp>,
 }
 
 impl ReadContext<'_> {
-    /// Counts an update as announcement or withdrawal and emits it.
+    /// Whether updates of `prefix` are wanted (convert them) or only counted.
+    pub fn wants(&self, prefix: &IpNet) -> bool {
+        self.interest.is_none_or(|wants| wants(prefix))
+    }
+
+    /// Counts an update nobody watches; passes its time on at most once per second of data.
+    pub fn count_unwanted(&mut self, announce: bool, time: Timestamp) {
+        if announce {
+            self.stats.announcements += 1;
+        } else {
+            self.stats.withdrawals += 1;
+        }
+        if self
+            .clock
+            .is_none_or(|c| time - c >= chrono::Duration::seconds(1))
+        {
+            self.clock = Some(time);
+            (self.emit)(SourceItem::Clock(time));
+        }
+    }
+
+    /// Counts an update as announcement or withdrawal and emits it (or only counts it, when it
+    /// is of no interest).
     pub fn count_and_emit(&mut self, item: SourceItem) {
         if let SourceItem::Update(u) = &item {
-            match u.change {
-                Change::Announce(_) => self.stats.announcements += 1,
-                Change::Withdraw => self.stats.withdrawals += 1,
+            let announce = matches!(u.change, Change::Announce(_));
+            if !self.wants(&u.prefix) {
+                self.count_unwanted(announce, u.time);
+                return;
             }
+            if announce {
+                self.stats.announcements += 1;
+            } else {
+                self.stats.withdrawals += 1;
+            }
+            self.clock = Some(u.time);
         }
         (self.emit)(item);
     }
@@ -158,6 +195,18 @@ pub fn read_file(
     emit: &mut dyn FnMut(SourceItem),
     stats: &mut ReadStats,
 ) -> Vec<SourceError> {
+    read_file_filtered(path, format, None, emit, stats)
+}
+
+/// [`read_file`], converting only updates of prefixes in `interest` (the others are counted,
+/// and their time passed on as [`SourceItem::Clock`]).
+pub fn read_file_filtered(
+    path: &Path,
+    format: Option<InputFormat>,
+    interest: Option<Interest<'_>>,
+    emit: &mut dyn FnMut(SourceItem),
+    stats: &mut ReadStats,
+) -> Vec<SourceError> {
     let mut errors = Vec::new();
     let mut opened = match open(path) {
         Ok(opened) => opened,
@@ -178,6 +227,8 @@ pub fn read_file(
         emit,
         stats,
         errors: &mut errors,
+        interest,
+        clock: None,
     };
     match format {
         InputFormat::Mrt => mrt::read(opened.reader, collector_from_file_name(path), &mut ctx),

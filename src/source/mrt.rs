@@ -7,7 +7,7 @@ use super::salvage::salvage_truncated_nlri;
 use super::unicast::keep_unicast_in_record;
 use super::{ReadContext, SourceError};
 use crate::update::{timestamp_from_unix, FeedEvent, SourceItem, VantagePoint};
-use bgpkit_parser::models::{Bgp4MpEnum, BgpState, MrtMessage};
+use bgpkit_parser::models::{Bgp4MpEnum, BgpState, ElemType, MrtMessage};
 use bgpkit_parser::{BgpkitParser, Elementor};
 use std::cell::Cell;
 use std::io::Read;
@@ -48,7 +48,15 @@ pub fn read(reader: Box<dyn Read + Send>, collector: Arc<str>, ctx: &mut ReadCon
                     }
                 } else {
                     for elem in elementor.record_to_elems(record) {
-                        ctx.count_and_emit(SourceItem::Update(elem_to_update(elem, &collector)));
+                        let prefix = elem.prefix.prefix.trunc();
+                        if ctx.wants(&prefix) {
+                            ctx.count_and_emit(SourceItem::Update(elem_to_update(
+                                elem, &collector,
+                            )));
+                        } else {
+                            let announce = elem.elem_type == ElemType::ANNOUNCE;
+                            ctx.count_unwanted(announce, timestamp_from_unix(elem.timestamp));
+                        }
                     }
                 }
             }
