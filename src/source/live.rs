@@ -127,3 +127,69 @@ impl Backoff {
         self.next = self.min;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::update::{FeedEvent, VantagePoint};
+
+    fn handle(capacity: usize) -> (SourceHandle, mpsc::Receiver<LiveBatch>) {
+        let (tx, rx) = mpsc::channel(capacity);
+        let (_stop, shutdown) = watch::channel(false);
+        let handle = SourceHandle {
+            name: Arc::from("test"),
+            tx,
+            health: Arc::new(FeedHealth::default()),
+            telemetry: Arc::new(Telemetry::new()),
+            shutdown,
+            dropped: Arc::new(AtomicU64::new(0)),
+        };
+        (handle, rx)
+    }
+
+    fn batch(handle: &SourceHandle, n: usize) -> LiveBatch {
+        let vantage_point = VantagePoint {
+            collector: Arc::from("rrc00"),
+            peer_ip: "192.0.2.1".parse().unwrap(),
+            peer_asn: 64500,
+        };
+        handle.decode("peer", |ctx| {
+            for _ in 0..n {
+                (ctx.emit)(SourceItem::Event(FeedEvent::PeerUp {
+                    time: chrono::DateTime::UNIX_EPOCH,
+                    vantage_point: vantage_point.clone(),
+                }));
+            }
+        })
+    }
+
+    #[test]
+    fn a_full_queue_drops_and_counts_every_item_never_silently() {
+        let (handle, mut rx) = handle(1);
+        handle.try_send(batch(&handle, 3));
+        handle.try_send(batch(&handle, 5));
+        handle.try_send(batch(&handle, 7));
+        assert_eq!(
+            handle.dropped.load(Ordering::Relaxed),
+            12,
+            "the 2nd and 3rd batches"
+        );
+        assert!(handle
+            .telemetry
+            .render()
+            .contains("bgpwatch_dropped_updates_total{source=\"test\"} 12"));
+        assert_eq!(rx.try_recv().unwrap().items.len(), 3);
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_resets() {
+        let min = std::time::Duration::from_secs(1);
+        let mut backoff = Backoff::new(min, std::time::Duration::from_secs(8));
+        let delays: Vec<f64> = (0..6).map(|_| backoff.next_delay().as_secs_f64()).collect();
+        for (delay, step) in delays.iter().zip([1.0, 2.0, 4.0, 8.0, 8.0, 8.0]) {
+            assert!((0.5 * step..=1.5 * step).contains(delay), "{delays:?}");
+        }
+        backoff.reset();
+        assert!(backoff.next_delay() <= min.mul_f64(1.5));
+    }
+}

@@ -184,3 +184,59 @@ impl FeedHealth {
         f(&mut feeds)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(
+        silence_is_stall: bool,
+        sessions: usize,
+        last_data_ago: Option<i64>,
+        since_ago: i64,
+    ) -> (FeedState, Timestamp) {
+        let now = Utc::now();
+        let state = FeedState {
+            kind: "test",
+            sessions,
+            last_data: last_data_ago.map(|s| now - Duration::seconds(s)),
+            since: now - Duration::seconds(since_ago),
+            last_error: Some("refused".into()),
+            stall_after_seconds: 60,
+            finished: false,
+            silence_is_stall,
+            registered: now - Duration::seconds(600),
+        };
+        (state, now)
+    }
+
+    #[test]
+    fn a_data_feed_is_stalled_after_silence_however_often_it_reconnected() {
+        let (feed, now) = state(true, 1, Some(90), 5);
+        assert!(
+            matches!(feed.status(now), FeedStatus::Stalled { .. }),
+            "reconnected 5 s ago, no data for 90 s"
+        );
+        let (feed, now) = state(true, 1, Some(10), 5);
+        assert_eq!(feed.status(now), FeedStatus::Live);
+        let (feed, now) = state(true, 0, Some(10), 5);
+        assert!(
+            matches!(feed.status(now), FeedStatus::Degraded { .. }),
+            "briefly disconnected"
+        );
+    }
+
+    #[test]
+    fn a_quiet_bmp_router_is_live_and_no_router_for_long_is_stalled() {
+        let (feed, now) = state(false, 1, None, 3600);
+        assert_eq!(
+            feed.status(now),
+            FeedStatus::Live,
+            "connected routers may be quiet"
+        );
+        let (feed, now) = state(false, 0, None, 90);
+        assert!(
+            matches!(feed.status(now), FeedStatus::Stalled { reason, .. } if reason == "refused")
+        );
+    }
+}
