@@ -31,6 +31,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the live monitor (RIS Live, BMP station, MRT bootstrap) until SIGINT/SIGTERM.
+    Run {
+        /// TOML configuration; without one the defaults apply (RIS Live, prefixes/, loopback HTTP).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Watchlist file or directory (repeatable), instead of the config's.
+        #[arg(long)]
+        watchlist: Vec<PathBuf>,
+    },
     /// Replay MRT, RIS Live JSON or BMP files through the detectors; alerts go to stdout.
     Replay {
         /// TOML configuration (watchlist and [detect] thresholds are used).
@@ -60,6 +69,11 @@ enum Command {
         /// Input files (MRT: plain, .gz, .bz2; RIS Live JSON lines; raw BMP).
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
+    },
+    /// Generate, compare or import watchlists.
+    Watchlist {
+        #[command(subcommand)]
+        command: bgpwatch::watchlist::cli::WatchlistCommand,
     },
     /// Validate the configuration and the watchlists it names, then exit.
     CheckConfig {
@@ -110,6 +124,18 @@ fn load(config: Option<&PathBuf>, watchlist: Vec<PathBuf>) -> Result<(Config, Wa
 
 fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
+        Command::Run { config, watchlist } => {
+            let (config, list) = load(config.as_ref(), watchlist)?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| (EXIT_FAILURE, format!("cannot start the runtime: {e}")))?;
+            runtime
+                .block_on(bgpwatch::pipeline::run(config, list))
+                .map_err(|e| (EXIT_FAILURE, e.to_string()))?;
+            Ok(0)
+        }
+        Command::Watchlist { command } => bgpwatch::watchlist::cli::run(command),
         Command::CheckConfig { config, watchlist } => {
             let (config, list) = load(config.as_ref(), watchlist)?;
             println!(

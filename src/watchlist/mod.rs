@@ -3,8 +3,12 @@
 //! Loaded from `prefixes/*.yaml` (DESIGN.md section 4) into entries indexed by a prefix trie.
 //! The most specific entry covering an observed prefix decides how it is judged.
 
+pub mod bgpalerter;
+pub mod cli;
+pub mod diff;
 mod error;
 mod file;
+pub mod generate;
 mod trie;
 
 pub use error::WatchlistError;
