@@ -2,11 +2,46 @@
 //! events out. It owns the route state and the alert book and never does I/O.
 
 use crate::alert::{AlertBook, AlertEvent, BookSettings};
-use crate::detect::{inspect_route, Detector};
+use crate::detect::{inspect_route, DetectContext, Detector};
 use crate::state::RouteTable;
-use crate::update::{Change, FeedEvent, RouteUpdate, SourceItem, Timestamp};
+use crate::update::{Asn, Change, FeedEvent, RouteUpdate, SourceItem, Timestamp};
 use crate::watchlist::{Relevance, Watchlist};
+use ipnet::IpNet;
+use std::collections::HashSet;
 use std::sync::Arc;
+
+/// Which updates the engine needs, so sources can skip converting the rest: everything inside
+/// or covering the watched space, announcements originated by a watched AS, and any later
+/// update of a prefix such an announcement used.
+#[derive(Debug)]
+pub struct InterestFilter {
+    watchlist: Arc<Watchlist>,
+    originated: HashSet<IpNet>,
+}
+
+impl InterestFilter {
+    /// A filter for `watchlist`.
+    pub fn new(watchlist: Arc<Watchlist>) -> Self {
+        InterestFilter {
+            watchlist,
+            originated: HashSet::new(),
+        }
+    }
+
+    /// Whether the engine needs this update (`origins` is `None` for a withdrawal).
+    pub fn wants(&mut self, prefix: &IpNet, origins: Option<&[Asn]>) -> bool {
+        if !matches!(self.watchlist.relevance(prefix), Relevance::Unrelated) {
+            return true;
+        }
+        let watched_origin =
+            origins.is_some_and(|o| o.iter().any(|&a| self.watchlist.watches_origin(a)));
+        if watched_origin {
+            self.originated.insert(*prefix);
+            return true;
+        }
+        self.originated.contains(prefix)
+    }
+}
 
 /// Detection settings (validated; see `config`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -70,23 +105,19 @@ impl Engine {
 
     fn handle_update(&mut self, update: &RouteUpdate) {
         let entry = match self.watchlist.relevance(&update.prefix) {
-            Relevance::Unrelated => return,
-            Relevance::Covering => None,
             Relevance::Inside(entry) => Some(entry),
+            Relevance::Covering => None,
+            Relevance::Unrelated if self.unwatched_route_matters(update) => None,
+            Relevance::Unrelated => return,
         };
         let vp = self.state.intern(&update.vantage_point);
         let time = self.now.unwrap_or(update.time);
         match &update.change {
             Change::Announce(route) => {
-                let findings = entry.map_or_else(Vec::new, |entry| {
-                    inspect_route(
-                        &self.detectors,
-                        &self.watchlist,
-                        entry,
-                        &update.prefix,
-                        route,
-                    )
-                });
+                let ctx = DetectContext {
+                    watchlist: &self.watchlist,
+                };
+                let findings = inspect_route(&self.detectors, ctx, entry, &update.prefix, route);
                 self.book.set_support(
                     vp,
                     &update.vantage_point,
@@ -108,6 +139,22 @@ impl Engine {
                     time,
                 );
             }
+        }
+    }
+
+    /// A route outside the watched space matters when a watched AS originates it, and its
+    /// withdrawal when state holds it.
+    fn unwatched_route_matters(&self, update: &RouteUpdate) -> bool {
+        match &update.change {
+            Change::Announce(route) => route
+                .as_path
+                .origins()
+                .iter()
+                .any(|&asn| self.watchlist.watches_origin(asn)),
+            Change::Withdraw => self
+                .state
+                .lookup(&update.vantage_point)
+                .is_some_and(|vp| self.state.route(vp, &update.prefix).is_some()),
         }
     }
 

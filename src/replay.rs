@@ -4,11 +4,12 @@
 //! detection and delivers alerts; batches flow between them over a bounded channel.
 
 use crate::alert::AlertEvent;
-use crate::engine::{Engine, EngineSettings};
+use crate::engine::{Engine, EngineSettings, InterestFilter};
 use crate::sink::{Sink, SinkError};
 use crate::source::{read_file_filtered, InputFormat, ReadStats, SourceError};
+use crate::update::Asn;
 use crate::update::SourceItem;
-use crate::watchlist::{Relevance, Watchlist};
+use crate::watchlist::Watchlist;
 use indicatif::{ProgressBar, ProgressStyle};
 use ipnet::IpNet;
 use serde::Serialize;
@@ -119,7 +120,7 @@ pub fn replay(
     let (tx, rx) = sync_channel::<Vec<SourceItem>>(BATCHES_IN_FLIGHT);
     let inputs = options.inputs.clone();
     let format = options.format;
-    let reader_watchlist = watchlist.clone();
+    let mut interest = InterestFilter::new(watchlist.clone());
     let reader_progress = progress.clone();
     let reader = std::thread::Builder::new()
         .name("replay-reader".into())
@@ -138,13 +139,12 @@ pub fn replay(
                         let _ = tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
                     }
                 };
-                let wanted = |prefix: &IpNet| {
-                    !matches!(reader_watchlist.relevance(prefix), Relevance::Unrelated)
-                };
+                let mut wanted =
+                    |prefix: &IpNet, origins: Option<&[Asn]>| interest.wants(prefix, origins);
                 errors.extend(read_file_filtered(
                     path,
                     format,
-                    Some(&wanted),
+                    Some(&mut wanted),
                     &mut emit,
                     &mut file_stats,
                 ));

@@ -236,7 +236,7 @@ impl AlertBook {
             kind: key.kind,
             severity: f.severity,
             prefix: Some(key.prefix),
-            watched_prefix: Some(key.watched_prefix),
+            watched_prefix: key.watched_prefix,
             source: None,
             origin: key.offender,
             origins: f.origins.to_vec(),

@@ -12,8 +12,9 @@ use std::fmt;
 pub struct AlertKey {
     /// What kind of anomaly.
     pub kind: AlertKind,
-    /// The watch entry that was violated.
-    pub watched_prefix: IpNet,
+    /// The watch entry that was violated (none for `unexpected-origination`: the AS is watched,
+    /// the prefix is not).
+    pub watched_prefix: Option<IpNet>,
     /// The prefix actually announced.
     pub prefix: IpNet,
     /// The AS at fault: the offending origin for hijacks and squats.
@@ -34,11 +35,11 @@ impl AlertKey {
 
 impl fmt::Display for AlertKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {} in {}",
-            self.kind, self.prefix, self.watched_prefix
-        )?;
+        // Alert ids hash this text: keep it stable.
+        write!(f, "{} {}", self.kind, self.prefix)?;
+        if let Some(watched) = self.watched_prefix {
+            write!(f, " in {watched}")?;
+        }
         if let Some(asn) = self.offender {
             write!(f, " by AS{asn}")?;
         }

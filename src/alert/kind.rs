@@ -15,6 +15,21 @@ pub enum AlertKind {
     Squat,
     /// A more-specific from an expected origin, longer than the entry's `max_length`.
     NewMoreSpecific,
+    /// The origin is right but the AS before it is not an allowed upstream.
+    PathHijack,
+    /// A watched prefix's path breaks valley-free export (a customer passing a provider's or
+    /// peer's route to another provider or peer).
+    RouteLeak,
+    /// An AS of the `asns:` section originates a prefix outside the watchlist.
+    UnexpectedOrigination,
+    /// Watched space announced RPKI-invalid (origin or max-length).
+    RpkiInvalid,
+    /// Visibility of a watched prefix fell below half of its baseline.
+    VisibilityLoss,
+    /// A watched prefix is effectively gone (visibility at most a tenth of its baseline).
+    Withdrawal,
+    /// A large share of a group's prefixes lost visibility together: one incident.
+    MassWithdrawal,
     /// A source has been silent or disconnected beyond its limit: bgpwatch is (partly) blind.
     FeedStalled,
     /// Updates had to be dropped because detection could not keep up.
@@ -29,6 +44,13 @@ impl AlertKind {
             AlertKind::SubprefixHijack => "subprefix-hijack",
             AlertKind::Squat => "squat",
             AlertKind::NewMoreSpecific => "new-more-specific",
+            AlertKind::PathHijack => "path-hijack",
+            AlertKind::RouteLeak => "route-leak",
+            AlertKind::UnexpectedOrigination => "unexpected-origination",
+            AlertKind::RpkiInvalid => "rpki-invalid",
+            AlertKind::VisibilityLoss => "visibility-loss",
+            AlertKind::Withdrawal => "withdrawal",
+            AlertKind::MassWithdrawal => "mass-withdrawal",
             AlertKind::FeedStalled => "feed-stalled",
             AlertKind::UpdatesDropped => "updates-dropped",
         }
@@ -40,9 +62,16 @@ impl AlertKind {
             AlertKind::OriginHijack
             | AlertKind::SubprefixHijack
             | AlertKind::Squat
+            | AlertKind::RouteLeak
+            | AlertKind::Withdrawal
+            | AlertKind::MassWithdrawal
             | AlertKind::FeedStalled
             | AlertKind::UpdatesDropped => Severity::Critical,
-            AlertKind::NewMoreSpecific => Severity::Warning,
+            AlertKind::NewMoreSpecific
+            | AlertKind::PathHijack
+            | AlertKind::UnexpectedOrigination
+            | AlertKind::RpkiInvalid
+            | AlertKind::VisibilityLoss => Severity::Warning,
         }
     }
 }

@@ -17,24 +17,41 @@ pub(super) fn line(
         .offender
         .map_or_else(|| "an unknown AS".to_string(), |a| format!("AS{a}"));
     let expected = as_list(&finding.expected_origins);
+    let watched = key
+        .watched_prefix
+        .map_or_else(|| "unwatched space".to_string(), |w| w.to_string());
     let what = match key.kind {
         AlertKind::OriginHijack => {
             format!("{} announced by {offender} instead of {expected}", key.prefix)
         }
         AlertKind::SubprefixHijack => format!(
             "{}, a more-specific of {}, announced by {offender} instead of {expected}",
-            key.prefix, key.watched_prefix
+            key.prefix, watched
         ),
         AlertKind::Squat => format!(
             "{} announced by {offender} inside {}, which nobody may announce",
-            key.prefix, key.watched_prefix
+            key.prefix, watched
         ),
         AlertKind::NewMoreSpecific => format!(
             "{}, a /{} more-specific of {} beyond its max length, announced by expected origin {offender}",
             key.prefix,
             key.prefix.prefix_len(),
-            key.watched_prefix
+            watched
         ),
+        AlertKind::PathHijack => format!(
+            "{} reached its origin through AS{} (not an allowed upstream)",
+            key.prefix,
+            key.offender.unwrap_or_default()
+        ),
+        AlertKind::RouteLeak => format!("{} leaked by {offender}", key.prefix),
+        AlertKind::UnexpectedOrigination => format!(
+            "{} announced by watched {offender}, outside the watchlist",
+            key.prefix
+        ),
+        AlertKind::RpkiInvalid => format!("{} announced RPKI-invalid by {offender}", key.prefix),
+        AlertKind::VisibilityLoss | AlertKind::Withdrawal | AlertKind::MassWithdrawal => {
+            format!("{} {}", key.kind, key.prefix)
+        }
         // Feed alerts are raised by `alert::feed`, never from a route finding.
         AlertKind::FeedStalled | AlertKind::UpdatesDropped => format!("{} {}", key.kind, key.prefix),
     };

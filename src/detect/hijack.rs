@@ -5,7 +5,10 @@ use crate::alert::AlertKind;
 
 /// Judges the origin of one route inside a watch entry.
 pub(super) fn inspect(ctx: &RouteContext<'_>, out: &mut Vec<Finding>) {
-    let entry = ctx.entry;
+    let Some(entry) = ctx.entry else {
+        return;
+    };
+    let exact = *ctx.prefix == entry.prefix;
     let origins = ctx.route.as_path.origins();
     let file = entry.source.display();
     if entry.origins.is_empty() {
@@ -14,10 +17,10 @@ pub(super) fn inspect(ctx: &RouteContext<'_>, out: &mut Vec<Finding>) {
             "{} lies inside {}, which nobody may announce (origins: [] in {file})",
             ctx.prefix, entry.prefix
         );
-        out.push(ctx.finding(AlertKind::Squat, Some(offender), rule));
+        out.push(ctx.finding(AlertKind::Squat, Some(entry), Some(offender), rule));
         return;
     }
-    if !ctx.is_exact() && entry.ignore_more_specifics {
+    if !exact && entry.ignore_more_specifics {
         return;
     }
     let Some(&offender) = origins.iter().find(|&&o| !entry.allows_origin(o)) else {
@@ -29,17 +32,22 @@ pub(super) fn inspect(ctx: &RouteContext<'_>, out: &mut Vec<Finding>) {
         String::new()
     };
     let expected = as_list(&entry.origins);
-    if ctx.is_exact() {
+    if exact {
         let rule = format!(
             "origin AS{offender}{set_note} is not an expected origin ({expected}) of watched {} in {file}",
             entry.prefix
         );
-        out.push(ctx.finding(AlertKind::OriginHijack, Some(offender), rule));
+        out.push(ctx.finding(AlertKind::OriginHijack, Some(entry), Some(offender), rule));
     } else {
         let rule = format!(
             "{} is a more-specific of watched {} originated by AS{offender}{set_note}, not by an expected origin ({expected}) in {file}",
             ctx.prefix, entry.prefix
         );
-        out.push(ctx.finding(AlertKind::SubprefixHijack, Some(offender), rule));
+        out.push(ctx.finding(
+            AlertKind::SubprefixHijack,
+            Some(entry),
+            Some(offender),
+            rule,
+        ));
     }
 }

@@ -51,59 +51,68 @@ impl Detector {
     }
 }
 
-/// What a detector looks at: one announced route inside one watch entry.
-pub(crate) struct RouteContext<'a> {
+/// What every route-level detector may consult besides the route: read-only, no I/O.
+#[derive(Clone, Copy)]
+pub struct DetectContext<'a> {
+    /// The watched space.
     pub watchlist: &'a Watchlist,
-    pub entry: &'a WatchEntry,
+}
+
+/// What a detector looks at: one announced route, and the watch entry it falls in (none when it
+/// is outside the watched space but originated by a watched AS).
+pub(crate) struct RouteContext<'a> {
+    pub ctx: DetectContext<'a>,
+    pub entry: Option<&'a WatchEntry>,
     pub prefix: &'a IpNet,
     pub route: &'a Route,
 }
 
 impl RouteContext<'_> {
-    fn is_exact(&self) -> bool {
-        *self.prefix == self.entry.prefix
-    }
-
-    /// The finding for `kind` against this context's entry.
-    fn finding(&self, kind: AlertKind, offender: Option<Asn>, rule: String) -> Finding {
-        let cap = self
-            .entry
-            .group
-            .as_deref()
-            .and_then(|g| self.watchlist.group(g))
+    /// The finding for `kind` against `entry` (this context's, or none).
+    fn finding(
+        &self,
+        kind: AlertKind,
+        entry: Option<&WatchEntry>,
+        offender: Option<Asn>,
+        rule: String,
+    ) -> Finding {
+        let cap = entry
+            .and_then(|e| e.group.as_deref())
+            .and_then(|g| self.ctx.watchlist.group(g))
             .map_or(Severity::Critical, |g| g.severity);
         Finding {
             key: AlertKey {
                 kind,
-                watched_prefix: self.entry.prefix,
+                watched_prefix: entry.map(|e| e.prefix),
                 prefix: *self.prefix,
                 offender,
             },
             severity: kind.default_severity().min(cap),
             origins: self.route.as_path.origins().into(),
-            expected_origins: self.entry.origins.clone(),
-            group: self.entry.group.clone(),
-            description: self.entry.description.clone(),
+            expected_origins: entry.map(|e| e.origins.clone()).unwrap_or_default(),
+            group: entry.and_then(|e| e.group.clone()),
+            description: entry.and_then(|e| e.description.clone()),
             rule,
         }
     }
 }
 
-/// Runs the detectors over one route inside `entry` (the most specific watch entry covering
-/// `prefix`, see [`Watchlist::relevance`]); returns its findings, usually none.
+/// Runs the detectors over one route; `entry` is the most specific watch entry covering `prefix`
+/// (see [`Watchlist::relevance`]), none for a route outside the watched space. Returns its
+/// findings, usually none.
 pub fn inspect_route(
     detectors: &[Detector],
-    watchlist: &Watchlist,
-    entry: &WatchEntry,
+    ctx: DetectContext<'_>,
+    entry: Option<&WatchEntry>,
     prefix: &IpNet,
     route: &Route,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    if entry.ignore || route.as_path.origins().is_empty() {
+    if entry.is_some_and(|e| e.ignore) || route.as_path.origins().is_empty() {
         return out;
     }
     let ctx = RouteContext {
-        watchlist,
+        ctx,
         entry,
         prefix,
         route,

@@ -5,8 +5,10 @@ use crate::alert::AlertKind;
 
 /// Flags more-specifics from expected origins beyond the entry's `max_length`.
 pub(super) fn inspect(ctx: &RouteContext<'_>, out: &mut Vec<Finding>) {
-    let entry = ctx.entry;
-    if ctx.is_exact() || entry.ignore_more_specifics || entry.origins.is_empty() {
+    let Some(entry) = ctx.entry else {
+        return;
+    };
+    if *ctx.prefix == entry.prefix || entry.ignore_more_specifics || entry.origins.is_empty() {
         return;
     }
     let origins = ctx.route.as_path.origins();
@@ -25,5 +27,10 @@ pub(super) fn inspect(ctx: &RouteContext<'_>, out: &mut Vec<Finding>) {
         entry.max_length,
         entry.source.display()
     );
-    out.push(ctx.finding(AlertKind::NewMoreSpecific, Some(origins[0]), rule));
+    out.push(ctx.finding(
+        AlertKind::NewMoreSpecific,
+        Some(entry),
+        Some(origins[0]),
+        rule,
+    ));
 }

@@ -18,7 +18,7 @@ mod unicast;
 pub use error::SourceError;
 pub use open::{open, sniff, Compression};
 
-use crate::update::{Change, SourceItem, Timestamp};
+use crate::update::{Asn, Change, SourceItem, Timestamp};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -80,8 +80,9 @@ impl ReadStats {
     }
 }
 
-/// Which prefixes the consumer cares about; updates of others are counted, not converted.
-pub type Interest<'a> = &'a (dyn Fn(&IpNet) -> bool + Sync);
+/// Which updates the consumer cares about, from the prefix and, for an announcement, its origin
+/// ASes (`None` for a withdrawal); the others are counted, not converted.
+pub type Interest<'a> = &'a mut dyn FnMut(&IpNet, Option<&[Asn]>) -> bool;
 
 /// Where a reader sends what it reads.
 pub struct ReadContext<'a> {
@@ -100,9 +101,12 @@ pub struct ReadContext<'a> {
 }
 
 impl ReadContext<'_> {
-    /// Whether updates of `prefix` are wanted (convert them) or only counted.
-    pub fn wants(&self, prefix: &IpNet) -> bool {
-        self.interest.is_none_or(|wants| wants(prefix))
+    /// Whether this update is wanted (convert it) or only counted.
+    pub fn wants(&mut self, prefix: &IpNet, origins: Option<&[Asn]>) -> bool {
+        match self.interest.as_mut() {
+            None => true,
+            Some(wants) => wants(prefix, origins),
+        }
     }
 
     /// Counts an update nobody watches; passes its time on at most once per second of data.
@@ -125,8 +129,12 @@ impl ReadContext<'_> {
     /// is of no interest).
     pub fn count_and_emit(&mut self, item: SourceItem) {
         if let SourceItem::Update(u) = &item {
-            let announce = matches!(u.change, Change::Announce(_));
-            if !self.wants(&u.prefix) {
+            let origins = match &u.change {
+                Change::Announce(route) => Some(route.as_path.origins()),
+                Change::Withdraw => None,
+            };
+            let announce = origins.is_some();
+            if !self.wants(&u.prefix, origins) {
                 self.count_unwanted(announce, u.time);
                 return;
             }
@@ -227,7 +235,7 @@ pub fn read_file_filtered(
         emit,
         stats,
         errors: &mut errors,
-        interest,
+        interest: interest.map(|f| f as &mut dyn FnMut(&IpNet, Option<&[Asn]>) -> bool),
         clock: None,
     };
     match format {

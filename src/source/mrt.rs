@@ -49,12 +49,14 @@ pub fn read(reader: Box<dyn Read + Send>, collector: Arc<str>, ctx: &mut ReadCon
                 } else {
                     for elem in elementor.record_to_elems(record) {
                         let prefix = elem.prefix.prefix.trunc();
-                        if ctx.wants(&prefix) {
+                        let announce = elem.elem_type == ElemType::ANNOUNCE;
+                        let mut buffer = [0u32; 8];
+                        let origins = announce.then(|| origins_of(&elem, &mut buffer));
+                        if ctx.wants(&prefix, origins.as_deref()) {
                             ctx.count_and_emit(SourceItem::Update(elem_to_update(
                                 elem, &collector,
                             )));
                         } else {
-                            let announce = elem.elem_type == ElemType::ANNOUNCE;
                             ctx.count_unwanted(announce, timestamp_from_unix(elem.timestamp));
                         }
                     }
@@ -72,6 +74,22 @@ pub fn read(reader: Box<dyn Read + Send>, collector: Arc<str>, ctx: &mut ReadCon
             }
         }
         record_start = position.get();
+    }
+}
+
+/// The origin ASes of an element, without allocating for the usual one or few.
+fn origins_of<'b>(
+    elem: &bgpkit_parser::models::BgpElem,
+    buffer: &'b mut [u32; 8],
+) -> std::borrow::Cow<'b, [u32]> {
+    let asns = elem.origin_asns.as_deref().unwrap_or_default();
+    if asns.len() <= buffer.len() {
+        for (slot, asn) in buffer.iter_mut().zip(asns) {
+            *slot = u32::from(*asn);
+        }
+        std::borrow::Cow::Borrowed(&buffer[..asns.len()])
+    } else {
+        std::borrow::Cow::Owned(asns.iter().map(|&a| u32::from(a)).collect())
     }
 }
 

@@ -212,6 +212,16 @@ impl Watchlist {
         self.groups.values()
     }
 
+    /// True when `asn` is listed in the `asns:` section (its own announcements are watched).
+    pub fn watches_origin(&self, asn: Asn) -> bool {
+        self.asns.contains_key(&asn)
+    }
+
+    /// The `asns:` entry of `asn`.
+    pub fn watched_asn(&self, asn: Asn) -> Option<&WatchedAsn> {
+        self.asns.get(&asn)
+    }
+
     /// The `asns:` section.
     pub fn asns(&self) -> impl Iterator<Item = &WatchedAsn> {
         self.asns.values()
