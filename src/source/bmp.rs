@@ -5,7 +5,7 @@ use super::convert::elem_to_update;
 use super::unicast::keep_unicast;
 use super::ReadContext;
 use crate::update::{timestamp_from_unix, FeedEvent, SourceItem, Timestamp, VantagePoint};
-use bgpkit_parser::models::Asn as BgpAsn;
+use bgpkit_parser::models::{Asn as BgpAsn, BgpMessage};
 use bgpkit_parser::parser::bmp::messages::{BmpMessageBody, BmpPerPeerHeader};
 use bgpkit_parser::{parse_bmp_msg, Elementor};
 use bytes::Bytes;
@@ -87,8 +87,20 @@ impl BmpSession {
     }
 
     /// Decodes one whole BMP message (common header included) into items.
-    pub fn handle(&mut self, mut message: Bytes, ctx: &mut ReadContext<'_>) -> Result<(), String> {
-        let parsed = parse_bmp_msg(&mut message).map_err(|e| e.to_string())?;
+    pub fn handle(&mut self, message: Bytes, ctx: &mut ReadContext<'_>) -> Result<(), String> {
+        let mut parsed = parse_bmp_msg(&mut message.clone()).map_err(|e| e.to_string())?;
+        // FRR sends locally originated routes with 2-octet AS paths although the per-peer
+        // header's A flag says 4-octet; the parser then drops the AS_PATH as malformed. When the
+        // legacy reading decodes cleanly, it is what the router meant.
+        if has_validation_warnings(&parsed.message_body) {
+            if let Some(mut legacy) = with_legacy_as_path_flag(&message) {
+                if let Ok(reparsed) = parse_bmp_msg(&mut legacy) {
+                    if !has_validation_warnings(&reparsed.message_body) {
+                        parsed = reparsed;
+                    }
+                }
+            }
+        }
         let time = self.time(parsed.per_peer_header.as_ref());
         let header = parsed.per_peer_header;
         match (parsed.message_body, header) {
@@ -139,6 +151,26 @@ impl BmpSession {
             }));
         }
     }
+}
+
+fn has_validation_warnings(body: &BmpMessageBody) -> bool {
+    matches!(body, BmpMessageBody::RouteMonitoring(rm)
+        if matches!(&rm.bgp_message, BgpMessage::Update(u) if u.attributes.has_validation_warnings()))
+}
+
+/// The message with the per-peer header's A flag (2-octet AS paths) set, for a Route Monitoring
+/// message that does not have it; `None` otherwise.
+fn with_legacy_as_path_flag(message: &Bytes) -> Option<Bytes> {
+    const ROUTE_MONITORING: u8 = 0;
+    const FLAGS_OFFSET: usize = COMMON_HEADER_LEN + 1;
+    const LEGACY_AS_PATH: u8 = 0x20;
+    if message.get(5) != Some(&ROUTE_MONITORING) || message.get(FLAGS_OFFSET)? & LEGACY_AS_PATH != 0
+    {
+        return None;
+    }
+    let mut bytes = message.to_vec();
+    bytes[FLAGS_OFFSET] |= LEGACY_AS_PATH;
+    Some(Bytes::from(bytes))
 }
 
 /// Reads a raw BMP byte stream. Framing errors stop the stream (there is no resync point);
@@ -211,4 +243,78 @@ fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
         }
     }
     Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::ReadStats;
+    use crate::update::{Change, PathHop};
+
+    /// A Route Monitoring message as FRR sends a locally originated route: post-policy, peer
+    /// address and AS zero, A flag clear, but a 2-octet AS_PATH.
+    fn frr_local_route(path: &[u16]) -> Vec<u8> {
+        let mut attrs = vec![0x40, 1, 1, 0]; // ORIGIN IGP
+        attrs.extend([0x40, 2, (2 + 2 * path.len()) as u8, 2, path.len() as u8]);
+        for asn in path {
+            attrs.extend(asn.to_be_bytes());
+        }
+        attrs.extend([0x40, 3, 4, 192, 0, 2, 4]); // NEXT_HOP
+        let nlri = [24, 203, 0, 114];
+        let mut update = vec![0xff; 16];
+        let length = 19 + 2 + 2 + attrs.len() + nlri.len();
+        update.extend((length as u16).to_be_bytes());
+        update.push(2);
+        update.extend([0, 0]);
+        update.extend((attrs.len() as u16).to_be_bytes());
+        update.extend(&attrs);
+        update.extend(nlri);
+        let mut peer = vec![0, 0x40]; // global peer, L (post-policy) flag, A flag clear
+        peer.extend([0u8; 8 + 16 + 4 + 4 + 8]);
+        let mut msg = vec![3];
+        msg.extend(((6 + peer.len() + update.len()) as u32).to_be_bytes());
+        msg.push(0);
+        msg.extend(peer);
+        msg.extend(update);
+        msg
+    }
+
+    #[test]
+    fn a_two_octet_path_under_a_four_octet_flag_is_decoded_as_the_router_meant_it() {
+        let mut items = Vec::new();
+        let mut stats = ReadStats::default();
+        let mut errors = Vec::new();
+        let mut emit = |item| items.push(item);
+        let mut ctx = ReadContext {
+            path: std::path::Path::new("frr"),
+            emit: &mut emit,
+            stats: &mut stats,
+            errors: &mut errors,
+            interest: None,
+            clock: None,
+        };
+        let mut session = BmpSession::new(Arc::from("frr"));
+        session
+            .handle(
+                Bytes::from(frr_local_route(&[65004, 64501, 64500])),
+                &mut ctx,
+            )
+            .expect("decoded");
+        let [SourceItem::Update(update)] = items.as_slice() else {
+            panic!("one update expected: {items:?}");
+        };
+        assert_eq!(update.prefix.to_string(), "203.0.114.0/24");
+        let Change::Announce(route) = &update.change else {
+            panic!("an announcement")
+        };
+        let hops: Vec<_> = route.as_path.hops().to_vec();
+        assert_eq!(
+            hops,
+            [
+                PathHop::Asn(65004),
+                PathHop::Asn(64501),
+                PathHop::Asn(64500)
+            ]
+        );
+    }
 }

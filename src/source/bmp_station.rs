@@ -10,22 +10,47 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 use tokio::time::timeout;
 
 /// A router must send its first message (Initiation) within this time.
 pub const FIRST_MESSAGE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Once a message has begun, the rest of it must arrive within this time.
 pub const MESSAGE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Bytes of partly received messages held over all connections at once: bounds the station's
+/// memory whatever the number of senders.
+pub const MAX_BUFFERED_BYTES: usize = 64 << 20;
+/// Connections at once; more are refused with a logged reason.
+pub const MAX_CONNECTIONS: usize = 1024;
+
+/// Limits shared by every connection of one station.
+#[derive(Clone)]
+struct Limits {
+    bytes: Arc<Semaphore>,
+    connections: Arc<Semaphore>,
+}
 
 /// Accepts routers until shutdown. Binding happens before, so a busy port fails at start.
 pub async fn run(listener: TcpListener, handle: SourceHandle) {
     let mut shutdown = handle.shutdown.clone();
+    let limits = Limits {
+        bytes: Arc::new(Semaphore::new(MAX_BUFFERED_BYTES)),
+        connections: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
+    };
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    let Ok(slot) = limits.connections.clone().try_acquire_owned() else {
+                        handle.telemetry.input_rejected(&handle.name, &peer.ip().to_string(), &format!("more than {MAX_CONNECTIONS} connections; refused"));
+                        continue;
+                    };
                     let handle = handle.clone();
-                    tokio::spawn(async move { router_session(stream, peer, handle).await });
+                    let limits = limits.clone();
+                    tokio::spawn(async move {
+                        router_session(stream, peer, handle, limits).await;
+                        drop(slot);
+                    });
                 }
                 Err(e) => {
                     handle.telemetry.input_rejected(&handle.name, "listener", &format!("accept failed: {e}"));
@@ -37,28 +62,43 @@ pub async fn run(listener: TcpListener, handle: SourceHandle) {
     }
 }
 
-async fn router_session(mut stream: TcpStream, peer: SocketAddr, handle: SourceHandle) {
+async fn router_session(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    handle: SourceHandle,
+    limits: Limits,
+) {
     let router = peer.ip().to_string();
-    handle.health.session_opened(&handle.name);
-    handle.telemetry.feed_connected(&handle.name, &router);
     let mut session = BmpSession::new(Arc::from(format!("bmp {router}").as_str()));
-    let reason = read_messages(&mut stream, &router, &mut session, &handle).await;
+    let mut counted = false;
+    let reason = read_messages(
+        &mut stream,
+        &router,
+        &mut session,
+        &handle,
+        &limits,
+        &mut counted,
+    )
+    .await;
     let now = chrono::Utc::now();
     let batch = handle.decode(&router, |ctx| session.close(now, &reason, ctx));
     handle.send(batch).await;
-    handle
-        .health
-        .session_closed(&handle.name, &format!("router {router}: {reason}"));
-    if handle
-        .health
-        .snapshot()
-        .get(&*handle.name)
-        .is_some_and(|f| f.sessions == 0)
-    {
-        handle.telemetry.feed_disconnected(
-            &handle.name,
-            &format!("last router {router} left: {reason}"),
-        );
+    // Only a connection that sent valid BMP was ever counted as a router.
+    if counted {
+        handle
+            .health
+            .session_closed(&handle.name, &format!("router {router}: {reason}"));
+        if handle
+            .health
+            .snapshot()
+            .get(&*handle.name)
+            .is_some_and(|f| f.sessions == 0)
+        {
+            handle.telemetry.feed_disconnected(
+                &handle.name,
+                &format!("last router {router} left: {reason}"),
+            );
+        }
     }
 }
 
@@ -68,6 +108,8 @@ async fn read_messages(
     router: &str,
     session: &mut BmpSession,
     handle: &SourceHandle,
+    limits: &Limits,
+    counted: &mut bool,
 ) -> String {
     let mut shutdown = handle.shutdown.clone();
     let mut first = true;
@@ -105,6 +147,21 @@ async fn read_messages(
                     .input_rejected(&handle.name, router, &reason);
                 return format!("dropped: {reason}");
             }
+        }; // Wait for room in the station-wide budget before holding the message.
+        let budget = timeout(
+            MESSAGE_TIMEOUT,
+            limits.bytes.clone().acquire_many_owned(length as u32),
+        )
+        .await;
+        let Ok(Ok(_permit)) = budget else {
+            let reason = format!(
+                "no buffer room for a {length}-byte message within {} s",
+                MESSAGE_TIMEOUT.as_secs()
+            );
+            handle
+                .telemetry
+                .input_rejected(&handle.name, router, &reason);
+            return format!("dropped: {reason}");
         };
         let mut message = vec![0u8; length];
         message[..COMMON_HEADER_LEN].copy_from_slice(&header);
@@ -141,6 +198,13 @@ async fn read_messages(
                 router,
                 &format!("undecodable BMP message: {reason}"),
             );
+            if !*counted {
+                return format!("dropped: first message is not valid BMP: {reason}");
+            }
+        } else if !*counted {
+            *counted = true;
+            handle.health.session_opened(&handle.name);
+            handle.telemetry.feed_connected(&handle.name, router);
         }
         handle.health.data(&handle.name);
         if !handle.send(batch).await {

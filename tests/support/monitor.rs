@@ -31,12 +31,17 @@ impl Monitor {
     /// Starts `bgpwatch run` with `sources` (TOML `[[sources]]` blocks) and the scenario
     /// watchlist; alerts go to a file.
     pub fn start(name: &str, sources: &str) -> Monitor {
+        Monitor::start_with(name, "", sources)
+    }
+
+    /// [`Monitor::start`] with extra `[detect]` keys (TOML lines, e.g. `resolve_after = "2s"`).
+    pub fn start_with(name: &str, detect: &str, sources: &str) -> Monitor {
         let dir = crate::support::scratch(name);
         let alerts = dir.join("alerts.jsonl");
         let http = format!("127.0.0.1:{}", free_port());
         let config = dir.join("bgpwatch.toml");
         let toml = format!(
-            "watchlist = [\"fixtures/scenarios/watchlist.yaml\"]\nstate = \"{}\"\n[http]\nlisten = \"{http}\"\n[detect]\nmin_peers = 2\n{sources}\n[[sinks]]\ntype = \"jsonl\"\npath = \"{}\"\n",
+            "watchlist = [\"fixtures/scenarios/watchlist.yaml\"]\nstate = \"{}\"\n[http]\nlisten = \"{http}\"\n[detect]\nmin_peers = 2\n{detect}\n{sources}\n[[sinks]]\ntype = \"jsonl\"\npath = \"{}\"\n",
             dir.join("state.db").display(),
             alerts.display()
         );
@@ -120,6 +125,11 @@ impl Monitor {
             std::thread::sleep(Duration::from_millis(50));
         }
         None
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Whether the process is still running.
