@@ -1,12 +1,16 @@
 //! Configuration: the raw TOML (`bgpwatch.example.toml` documents every key) and its validation
 //! into [`Config`]. Every default is a named constant; unknown keys are rejected.
 
-use crate::alert::{BookSettings, DEFAULT_MIN_PEERS, DEFAULT_RESOLVE_AFTER_SECS};
+use crate::alert::{
+    BookSettings, VisibilitySettings, DEFAULT_MIN_PEERS, DEFAULT_RESOLVE_AFTER_SECS,
+};
+use crate::as_rel::{AsRelationships, LineError};
 use crate::engine::EngineSettings;
 use crate::sink::OutputFormat;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Watchlist used when none is configured: every YAML file in this directory.
 pub const DEFAULT_WATCHLIST: &str = "prefixes";
@@ -60,6 +64,8 @@ struct RawConfig {
     watchlist: Option<OneOrMany>,
     /// Alert state database.
     state: Option<PathBuf>,
+    /// CAIDA as-rel / as-rel2 file for `route-leak`.
+    as_rel: Option<PathBuf>,
     http: Option<RawHttp>,
     detect: Option<RawDetect>,
     sources: Option<Vec<SourceConfig>>,
@@ -84,6 +90,9 @@ struct RawHttp {
 struct RawDetect {
     min_peers: Option<i64>,
     resolve_after: Option<toml::Value>,
+    visibility_for: Option<toml::Value>,
+    min_baseline: Option<i64>,
+    warmup: Option<toml::Value>,
 }
 
 /// How the RIS Live client subscribes.
@@ -205,6 +214,8 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     /// Outputs (JSON lines on stdout when none are configured).
     pub sinks: Vec<SinkConfig>,
+    /// Lines of the `as_rel` file that were skipped (the rest loaded); the caller reports them.
+    pub as_rel_problems: Vec<LineError>,
 }
 
 impl Default for Config {
@@ -277,6 +288,25 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
             parse_duration(&value).map_err(|problem| invalid("detect.resolve_after", problem))?
         }
     };
+    let mut visibility = VisibilitySettings::default();
+    let seconds =
+        |value: Option<&toml::Value>, key: &str| -> Result<Option<chrono::Duration>, ConfigError> {
+            value
+                .map(|v| parse_duration(v).map(|s| chrono::Duration::seconds(s as i64)))
+                .transpose()
+                .map_err(|problem| invalid(key, problem))
+        };
+    if let Some(d) = seconds(detect.visibility_for.as_ref(), "detect.visibility_for")? {
+        visibility.persist = d;
+    }
+    if let Some(d) = seconds(detect.warmup.as_ref(), "detect.warmup")? {
+        visibility.warmup = d;
+    }
+    match detect.min_baseline {
+        None => {}
+        Some(n) if n >= 1 => visibility.min_baseline = n as usize,
+        Some(n) => return Err(invalid("detect.min_baseline", format!("{n} is below 1"))),
+    }
     let sources = raw.sources.unwrap_or_else(|| {
         vec![SourceConfig::RisLive {
             name: None,
@@ -326,6 +356,14 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
             format: OutputFormat::Jsonl,
         }]
     });
+    let (as_rel, as_rel_problems) = match &raw.as_rel {
+        None => (None, Vec::new()),
+        Some(file) => {
+            let (rels, problems) =
+                AsRelationships::load(file).map_err(|e| invalid("as_rel", e.to_string()))?;
+            (Some(Arc::new(rels)), problems)
+        }
+    };
     Ok(Config {
         watchlist,
         state: raw.state.unwrap_or_else(|| PathBuf::from(DEFAULT_STATE)),
@@ -335,9 +373,12 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
                 min_peers,
                 resolve_after: chrono::Duration::seconds(resolve_after as i64),
             },
+            visibility,
+            as_rel,
         },
         sources,
         sinks,
+        as_rel_problems,
     })
 }
 

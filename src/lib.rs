@@ -8,7 +8,8 @@
 //!
 //! 1. [`source`] reads MRT files, RIS Live JSON and BMP streams (the only module that knows the
 //!    parser crate) and produces [`update::RouteUpdate`]s and [`update::FeedEvent`]s.
-//! 2. [`watchlist`] says which prefixes are watched and who may originate them.
+//! 2. [`watchlist`] says which prefixes are watched and who may originate them; [`as_rel`]
+//!    loads AS relationships (CAIDA as-rel) for the route-leak detector.
 //! 3. [`state`] keeps, per vantage point, the current route of every prefix touching the
 //!    watched space.
 //! 4. [`detect`] holds pure detectors: (watchlist, route) in, [`detect::Finding`]s out. No I/O.
@@ -25,6 +26,10 @@ pub mod update;
 pub mod source;
 
 pub mod watchlist;
+
+pub mod as_rel;
+
+pub mod rpki;
 
 pub mod state;
 

@@ -2,6 +2,7 @@
 //! chosen command and maps errors to exit codes (0 clean, 2 usage or config error, 3 some input
 //! was damaged, 1 anything else).
 
+use bgpwatch::as_rel::{AsRelationships, LineError};
 use bgpwatch::config::Config;
 use bgpwatch::replay::{replay, ReplayOptions};
 use bgpwatch::sink::{JsonlSink, OutputFormat, Sink};
@@ -66,6 +67,9 @@ enum Command {
         /// Never draw a progress bar.
         #[arg(long)]
         no_progress: bool,
+        /// CAIDA as-rel / as-rel2 file for route-leak checks (overrides the config's `as_rel`).
+        #[arg(long, value_name = "FILE")]
+        as_rel: Option<PathBuf>,
         /// Input files (MRT: plain, .gz, .bz2; RIS Live JSON lines; raw BMP).
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
@@ -110,6 +114,18 @@ fn init_logging() {
 
 type Failure = (u8, String);
 
+fn report_as_rel_problems(problems: &[LineError]) {
+    for problem in problems.iter().take(MAX_PRINTED_ERRORS) {
+        eprintln!("bgpwatch: warning: {problem}");
+    }
+    if problems.len() > MAX_PRINTED_ERRORS {
+        eprintln!(
+            "bgpwatch: warning: ... and {} more skipped as-rel lines",
+            problems.len() - MAX_PRINTED_ERRORS
+        );
+    }
+}
+
 fn load(config: Option<&PathBuf>, watchlist: Vec<PathBuf>) -> Result<(Config, Watchlist), Failure> {
     let mut config = match config {
         Some(path) => Config::load(path).map_err(|e| (EXIT_CONFIG, e.to_string()))?,
@@ -126,6 +142,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::Run { config, watchlist } => {
             let (config, list) = load(config.as_ref(), watchlist)?;
+            report_as_rel_problems(&config.as_rel_problems);
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
@@ -138,6 +155,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Watchlist { command } => bgpwatch::watchlist::cli::run(command),
         Command::CheckConfig { config, watchlist } => {
             let (config, list) = load(config.as_ref(), watchlist)?;
+            report_as_rel_problems(&config.as_rel_problems);
             println!(
                 "config OK: {} watched prefixes, {} groups, {} watched ASNs from {}; {} sources, {} sinks",
                 list.len(),
@@ -158,10 +176,21 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             min_peers,
             resolve_after,
             no_progress,
+            as_rel,
             inputs,
         } => {
             let (config, list) = load(config.as_ref(), watchlist)?;
             let mut engine = config.engine;
+            let mut as_rel_problems = config.as_rel_problems;
+            if let Some(path) = as_rel {
+                let (rels, problems) =
+                    AsRelationships::load(&path).map_err(|e| (EXIT_CONFIG, e.to_string()))?;
+                engine.as_rel = Some(Arc::new(rels));
+                as_rel_problems = problems;
+            }
+            // Skipped lines only leave relationships unknown, and unknown relationships never
+            // accuse: the alerts stand, so this warns without failing the run.
+            report_as_rel_problems(&as_rel_problems);
             if let Some(n) = min_peers {
                 if n == 0 {
                     return Err((EXIT_CONFIG, "--min-peers must be at least 1".into()));

@@ -158,7 +158,7 @@ pub fn replay(
         })
         .expect("spawning the reader thread");
 
-    let mut engine = Engine::new(watchlist, options.engine);
+    let mut engine = Engine::new(watchlist, options.engine.clone());
     let mut events: Vec<AlertEvent> = Vec::new();
     let mut alert_events = 0u64;
     let mut delivery: Result<(), SinkError> = Ok(());
@@ -184,9 +184,9 @@ pub fn replay(
     sink.flush()?;
     Ok(ReplayReport {
         stats,
-        alerts: engine.book().opened_total(),
+        alerts: engine.alerts_opened(),
         alert_events,
-        open_alerts: engine.book().open_alerts(),
+        open_alerts: engine.alerts_open(),
         errors,
         elapsed: started.elapsed(),
     })

@@ -238,7 +238,12 @@ impl AlertBook {
             prefix: Some(key.prefix),
             watched_prefix: key.watched_prefix,
             source: None,
-            origin: key.offender,
+            // The offender is an origin for hijacks; for path-hijack and route-leak it is a
+            // transit AS, and the route's own origin is reported instead.
+            origin: key
+                .offender
+                .filter(|o| f.origins.contains(o))
+                .or_else(|| f.origins.first().copied()),
             origins: f.origins.to_vec(),
             expected_origins: f.expected_origins.to_vec(),
             offender: key.offender,
@@ -260,6 +265,10 @@ impl AlertBook {
                 min_peers: self.settings.min_peers,
                 resolve_after_seconds: self.settings.resolve_after.num_seconds().max(0) as u64,
             },
+            visibility: None,
+            baseline: None,
+            prefixes: None,
+            incident: None,
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::event::Lifecycle;
 use super::{AlertKey, AlertKind, BookSettings};
-use crate::detect::{as_list, Finding};
+use crate::detect::{as_list, Finding, FindingDetail};
 
 /// `198.51.100.0/24 announced by AS64666 instead of AS64500, seen by 9 vantage points`.
 pub(super) fn line(
@@ -38,16 +38,33 @@ pub(super) fn line(
             key.prefix.prefix_len(),
             watched
         ),
-        AlertKind::PathHijack => format!(
-            "{} reached its origin through AS{} (not an allowed upstream)",
-            key.prefix,
-            key.offender.unwrap_or_default()
-        ),
-        AlertKind::RouteLeak => format!("{} leaked by {offender}", key.prefix),
-        AlertKind::UnexpectedOrigination => format!(
-            "{} announced by watched {offender}, outside the watchlist",
-            key.prefix
-        ),
+        AlertKind::PathHijack => {
+            let allowed = match &finding.detail {
+                FindingDetail::Upstreams(list) if !list.is_empty() => as_list(list),
+                _ => "none".to_string(),
+            };
+            format!(
+                "{} from expected origin {} reached through {offender}, not an allowed upstream ({allowed})",
+                key.prefix,
+                as_list(&finding.origins)
+            )
+        }
+        AlertKind::RouteLeak => match &finding.detail {
+            FindingDetail::Leak(segment) => {
+                format!("{} leaked by {offender} ({segment})", key.prefix)
+            }
+            _ => format!("{} leaked by {offender}", key.prefix),
+        },
+        AlertKind::UnexpectedOrigination => {
+            let name = finding
+                .description
+                .as_deref()
+                .map_or_else(String::new, |d| format!(" {d}"));
+            format!(
+                "{} originated by watched {offender}{name}, outside the watchlist",
+                key.prefix
+            )
+        }
         AlertKind::RpkiInvalid => format!("{} announced RPKI-invalid by {offender}", key.prefix),
         AlertKind::VisibilityLoss | AlertKind::Withdrawal | AlertKind::MassWithdrawal => {
             format!("{} {}", key.kind, key.prefix)

@@ -1,8 +1,16 @@
 //! Detectors: pure functions from (watchlist, observed route) to [`Finding`]s. No I/O, no
 //! clock, no alert state: counting vantage points and the alert lifecycle belong to `alert/`.
+//! The one file they consult besides the watchlist, the AS relationships of `route-leak`, is
+//! loaded once at start ([`as_rel`]) and handed in through [`DetectContext`].
 
 mod hijack;
 mod more_specific;
+mod path_hijack;
+mod route_leak;
+mod unexpected_origination;
+
+use crate::as_rel::AsRelationships;
+pub use route_leak::{LeakRole, LeakSegment, TIER1};
 
 use crate::alert::{AlertKey, AlertKind, Severity};
 use crate::update::{Asn, Route};
@@ -28,6 +36,20 @@ pub struct Finding {
     pub description: Option<String>,
     /// The rule that matched, in words.
     pub rule: String,
+    /// What the summary line names besides the key (the leak segment, the allowed upstreams).
+    pub detail: FindingDetail,
+}
+
+/// Kind-specific facts of a [`Finding`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum FindingDetail {
+    /// Nothing beyond the key and the origins.
+    #[default]
+    None,
+    /// `path-hijack`: the upstreams that would have been fine.
+    Upstreams(Box<[Asn]>),
+    /// `route-leak`: the three ASes of the leak.
+    Leak(LeakSegment),
 }
 
 /// The route-level detectors. One variant per kind; each inspects one route at a time.
@@ -37,16 +59,31 @@ pub enum Detector {
     Hijack,
     /// `new-more-specific`: expected origins announcing beyond `max_length`.
     NewMoreSpecific,
+    /// `path-hijack`: the AS before an expected origin is not an allowed upstream.
+    PathHijack,
+    /// `route-leak`: a valley-free violation on a watched prefix's path.
+    RouteLeak,
+    /// `unexpected-origination`: a watched AS originates space outside the watchlist.
+    UnexpectedOrigination,
 }
 
 impl Detector {
     /// Every route-level detector, in the order findings are reported.
-    pub const ALL: [Detector; 2] = [Detector::Hijack, Detector::NewMoreSpecific];
+    pub const ALL: [Detector; 5] = [
+        Detector::Hijack,
+        Detector::NewMoreSpecific,
+        Detector::PathHijack,
+        Detector::RouteLeak,
+        Detector::UnexpectedOrigination,
+    ];
 
     fn inspect(self, ctx: &RouteContext<'_>, out: &mut Vec<Finding>) {
         match self {
             Detector::Hijack => hijack::inspect(ctx, out),
             Detector::NewMoreSpecific => more_specific::inspect(ctx, out),
+            Detector::PathHijack => path_hijack::inspect(ctx, out),
+            Detector::RouteLeak => route_leak::inspect(ctx, out),
+            Detector::UnexpectedOrigination => unexpected_origination::inspect(ctx, out),
         }
     }
 }
@@ -56,6 +93,8 @@ impl Detector {
 pub struct DetectContext<'a> {
     /// The watched space.
     pub watchlist: &'a Watchlist,
+    /// AS relationships for `route-leak`; without them the built-in tier-1 list is used.
+    pub as_rel: Option<&'a AsRelationships>,
 }
 
 /// What a detector looks at: one announced route, and the watch entry it falls in (none when it
@@ -93,6 +132,7 @@ impl RouteContext<'_> {
             group: entry.and_then(|e| e.group.clone()),
             description: entry.and_then(|e| e.description.clone()),
             rule,
+            detail: FindingDetail::None,
         }
     }
 }
