@@ -1,9 +1,10 @@
 //! The detection engine shared by replay and the live service: one [`SourceItem`] in, alert
 //! events out. It owns the route state and the alert book and never does I/O.
 
-use crate::alert::{AlertBook, AlertEvent, BookSettings};
+use crate::alert::{AlertBook, AlertEvent, BookSettings, VisibilityAlerts, VisibilitySettings};
+use crate::as_rel::AsRelationships;
 use crate::detect::{inspect_route, DetectContext, Detector};
-use crate::state::RouteTable;
+use crate::state::{RouteTable, Visibility};
 use crate::update::{Asn, Change, FeedEvent, RouteUpdate, SourceItem, Timestamp};
 use crate::watchlist::{Relevance, Watchlist};
 use ipnet::IpNet;
@@ -44,10 +45,14 @@ impl InterestFilter {
 }
 
 /// Detection settings (validated; see `config`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct EngineSettings {
     /// Alert lifecycle thresholds.
     pub book: BookSettings,
+    /// Visibility thresholds.
+    pub visibility: VisibilitySettings,
+    /// AS relationships for `route-leak` (config `as_rel`, `--as-rel`); none: built-in tier-1 list.
+    pub as_rel: Option<Arc<AsRelationships>>,
 }
 
 /// Route state + detectors + alert book.
@@ -57,18 +62,24 @@ pub struct Engine {
     detectors: Vec<Detector>,
     state: RouteTable,
     book: AlertBook,
+    visibility: Visibility,
+    visibility_alerts: VisibilityAlerts,
     now: Option<Timestamp>,
+    as_rel: Option<Arc<AsRelationships>>,
 }
 
 impl Engine {
     /// An engine watching `watchlist` with every detector enabled.
     pub fn new(watchlist: Arc<Watchlist>, settings: EngineSettings) -> Self {
         Engine {
-            watchlist,
+            watchlist: watchlist.clone(),
             detectors: Detector::ALL.to_vec(),
             state: RouteTable::default(),
             book: AlertBook::new(settings.book),
+            visibility: Visibility::new(&watchlist),
+            visibility_alerts: VisibilityAlerts::new(settings.visibility),
             now: None,
+            as_rel: settings.as_rel,
         }
     }
 
@@ -101,6 +112,15 @@ impl Engine {
         }
         self.now = Some(time);
         self.book.advance(time, out);
+        if self.visibility_alerts.due(time) {
+            let s = *self.visibility_alerts.settings();
+            let readings = self
+                .visibility
+                .readings(&self.state, time, s.window, s.settle);
+            let sizes = self.visibility.group_sizes();
+            self.visibility_alerts
+                .evaluate(&readings, &sizes, time, out);
+        }
     }
 
     fn handle_update(&mut self, update: &RouteUpdate) {
@@ -116,6 +136,7 @@ impl Engine {
             Change::Announce(route) => {
                 let ctx = DetectContext {
                     watchlist: &self.watchlist,
+                    as_rel: self.as_rel.as_deref(),
                 };
                 let findings = inspect_route(&self.detectors, ctx, entry, &update.prefix, route);
                 self.book.set_support(
@@ -126,10 +147,15 @@ impl Engine {
                     findings,
                     time,
                 );
+                self.state.mark_seen(vp, time);
                 self.state.announce(vp, update.prefix, route.clone());
+                self.visibility
+                    .route_changed(&self.state, vp, &update.prefix, time);
             }
             Change::Withdraw => {
                 self.state.withdraw(vp, &update.prefix);
+                self.visibility
+                    .route_changed(&self.state, vp, &update.prefix, time);
                 self.book.set_support(
                     vp,
                     &update.vantage_point,
@@ -165,6 +191,7 @@ impl Engine {
                 let Some(vp) = self.state.lookup(vantage_point) else {
                     return;
                 };
+                self.visibility.peer_down(vp, time);
                 for (prefix, _) in self.state.peer_down(vp) {
                     self.book
                         .set_support(vp, vantage_point, prefix, None, Vec::new(), time);
@@ -172,7 +199,7 @@ impl Engine {
             }
             FeedEvent::PeerUp { vantage_point, .. } => {
                 let vp = self.state.intern(vantage_point);
-                self.state.peer_up(vp);
+                self.state.peer_up(vp, time);
             }
         }
     }
@@ -185,6 +212,16 @@ impl Engine {
     /// The alert book.
     pub fn book(&self) -> &AlertBook {
         &self.book
+    }
+
+    /// Alerts opened since start, of every kind the engine raises.
+    pub fn alerts_opened(&self) -> u64 {
+        self.book.opened_total() + self.visibility_alerts.opened_total()
+    }
+
+    /// Alerts open now, of every kind the engine raises.
+    pub fn alerts_open(&self) -> usize {
+        self.book.open_alerts() + self.visibility_alerts.open_alerts()
     }
 
     /// The watchlist in force.

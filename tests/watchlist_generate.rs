@@ -415,6 +415,11 @@ fn replaying_a_2015_full_table_against_the_2015_watchlist_alerts_only_on_routes_
         ("subprefix-hijack", "111.88.188.0/22", 38616),
         ("subprefix-hijack", "111.88.232.0/21", 38616),
         ("subprefix-hijack", "115.186.72.0/22", 38616),
+        // Announced outside PK space by PK ASes, but not in the week-later table either.
+        ("unexpected-origination", "111.88.144.0/20", 38616),
+        ("unexpected-origination", "111.88.160.0/22", 38616),
+        ("unexpected-origination", "111.88.164.0/22", 38616),
+        ("unexpected-origination", "180.92.137.0/24", 55714),
     ]
     .iter()
     .map(|(k, p, o)| (k.to_string(), p.to_string(), *o))

@@ -72,6 +72,18 @@ pub struct AlertEvent {
     pub summary: String,
     /// Why it fired.
     pub evidence: Evidence,
+    /// Visibility kinds: vantage points reaching the prefix ÷ its baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<f64>,
+    /// Visibility kinds: vantage points in the baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<usize>,
+    /// `mass-withdrawal`: the prefixes of the incident.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefixes: Option<Vec<IpNet>>,
+    /// The `mass-withdrawal` incident this alert belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incident: Option<String>,
 }
 
 /// Why an alert fired.

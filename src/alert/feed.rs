@@ -155,5 +155,9 @@ fn event(
             min_peers: 0,
             resolve_after_seconds: 0,
         },
+        visibility: None,
+        baseline: None,
+        prefixes: None,
+        incident: None,
     }
 }

@@ -8,9 +8,11 @@ mod feed;
 mod key;
 mod kind;
 mod summary;
+mod visibility;
 
 pub use book::{AlertBook, BookSettings, DEFAULT_MIN_PEERS, DEFAULT_RESOLVE_AFTER_SECS};
 pub use event::{format_time, AlertEvent, Evidence, Lifecycle, SamplePath};
 pub use feed::FeedAlerts;
 pub use key::AlertKey;
 pub use kind::{AlertKind, Severity};
+pub use visibility::{VisibilityAlerts, VisibilitySettings};

@@ -2,7 +2,11 @@
 //! space. A new announcement from the same vantage point replaces the old one (implicit
 //! withdraw); a vantage point that goes down loses everything it held.
 
-use crate::update::{Route, VantagePoint};
+mod visibility;
+
+pub use visibility::{Reading, Visibility};
+
+use crate::update::{Route, Timestamp, VantagePoint};
 use ipnet::IpNet;
 use std::collections::HashMap;
 
@@ -14,6 +18,7 @@ pub struct VpId(u32);
 struct PeerRib {
     vantage_point: VantagePoint,
     up: bool,
+    up_since: Option<Timestamp>,
     routes: HashMap<IpNet, Route>,
 }
 
@@ -35,6 +40,7 @@ impl RouteTable {
         self.peers.push(PeerRib {
             vantage_point: vp.clone(),
             up: true,
+            up_since: None,
             routes: HashMap::new(),
         });
         self.ids.insert(vp.clone(), id);
@@ -71,19 +77,42 @@ impl RouteTable {
         old
     }
 
+    /// Notes that `id` delivered something at `time`: a vantage point not known to be up is up
+    /// from then on.
+    pub fn mark_seen(&mut self, id: VpId, time: Timestamp) {
+        let peer = &mut self.peers[id.0 as usize];
+        if !peer.up || peer.up_since.is_none() {
+            peer.up = true;
+            peer.up_since = Some(time);
+        }
+    }
+
+    /// Since when `id` has been up (its session re-established or first seen), if it is up.
+    pub fn up_since(&self, id: VpId) -> Option<Timestamp> {
+        let peer = &self.peers[id.0 as usize];
+        if peer.up {
+            peer.up_since
+        } else {
+            None
+        }
+    }
+
     /// Marks the vantage point down and removes everything it held; returns what it held.
     pub fn peer_down(&mut self, id: VpId) -> Vec<(IpNet, Route)> {
         let peer = &mut self.peers[id.0 as usize];
         peer.up = false;
+        peer.up_since = None;
         let mut held: Vec<_> = peer.routes.drain().collect();
         held.sort_unstable_by_key(|(prefix, _)| *prefix);
         self.routes -= held.len();
         held
     }
 
-    /// Marks the vantage point up.
-    pub fn peer_up(&mut self, id: VpId) {
-        self.peers[id.0 as usize].up = true;
+    /// Marks the vantage point up: its session was (re-)established at `time`.
+    pub fn peer_up(&mut self, id: VpId, time: Timestamp) {
+        let peer = &mut self.peers[id.0 as usize];
+        peer.up = true;
+        peer.up_since = Some(time);
     }
 
     /// The route `id` currently has for `prefix`.

@@ -259,6 +259,7 @@ fn import_asn(key: &str, raw: RawMonitoredAs, dropped: &mut Vec<String>) -> Resu
         description: (!groups.is_empty())
             .then(|| format!("BGPalerter group {}", groups.join(", "))),
         upstreams: asn_values(raw.upstreams.unwrap_or_default())?,
+        originates: Vec::new(),
     })
 }
 

@@ -36,6 +36,7 @@ struct RawGroup {
 struct RawAsnEntry {
     description: Option<String>,
     upstreams: Option<Vec<RawAsn>>,
+    originates: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -119,17 +120,26 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<FileContent, WatchlistErr
             source: source.clone(),
         })
         .collect();
-    let asns = raw
-        .asns
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(asn, a)| WatchedAsn {
+    let mut asns = Vec::new();
+    for (asn, a) in raw.asns.unwrap_or_default() {
+        let mut originates = Vec::new();
+        for text in a.originates.unwrap_or_default() {
+            let prefix: IpNet = text.trim().parse().map_err(|_| WatchlistError::Entry {
+                path: path.to_path_buf(),
+                entry: format!("AS{}", asn.0),
+                problem: format!("originates: `{text}` is not a prefix; write address/length"),
+            })?;
+            originates.push(prefix.trunc());
+        }
+        originates.sort();
+        asns.push(WatchedAsn {
             asn: asn.0,
             description: a.description,
             upstreams: a.upstreams.map(asn_list),
+            originates: originates.into_boxed_slice(),
             source: source.clone(),
-        })
-        .collect();
+        });
+    }
     let entries = raw
         .prefixes
         .unwrap_or_default()

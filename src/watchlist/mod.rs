@@ -74,8 +74,18 @@ pub struct WatchedAsn {
     pub description: Option<String>,
     /// ASes allowed right before it.
     pub upstreams: Option<Box<[Asn]>>,
+    /// Prefixes outside the watchlist it is known to originate (and their more-specifics): not
+    /// unexpected.
+    pub originates: Box<[IpNet]>,
     /// The file that defined it.
     pub source: Arc<Path>,
+}
+
+impl WatchedAsn {
+    /// True when `prefix` is (inside) a prefix this AS is known to originate.
+    pub fn known_origination(&self, prefix: &IpNet) -> bool {
+        self.originates.iter().any(|known| known.contains(prefix))
+    }
 }
 
 /// How an observed prefix relates to the watched space.

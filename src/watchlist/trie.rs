@@ -60,6 +60,14 @@ impl<T> NetMap<T> {
         }
     }
 
+    /// Every stored prefix equal to or more specific than `prefix`.
+    pub fn within(&self, prefix: &IpNet) -> Vec<IpNet> {
+        match prefix {
+            IpNet::V4(p) => self.v4.children(p).map(|(k, _)| IpNet::V4(k)).collect(),
+            IpNet::V6(p) => self.v6.children(p).map(|(k, _)| IpNet::V6(k)).collect(),
+        }
+    }
+
     /// Number of stored prefixes.
     pub fn len(&self) -> usize {
         self.v4.len() + self.v6.len()

@@ -146,10 +146,16 @@ pub fn build(
                 Some(name) => name.to_string(),
                 None => format!("{country} AS, {}", origin.describe()),
             };
+            let originates = routes
+                .iter()
+                .filter(|(prefix, origins)| origins.contains(&asn) && !space.contains(prefix))
+                .map(|(prefix, _)| *prefix)
+                .collect();
             DocAsn {
                 asn,
                 description: Some(description),
                 upstreams: Vec::new(),
+                originates,
             }
         })
         .collect();

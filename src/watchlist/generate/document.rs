@@ -40,6 +40,8 @@ pub struct DocAsn {
     pub description: Option<String>,
     /// Allowed upstreams (omitted when empty).
     pub upstreams: Vec<Asn>,
+    /// Prefixes outside the country's space it was seen originating (omitted when empty).
+    pub originates: Vec<IpNet>,
 }
 
 /// A `prefixes:` entry as written.
@@ -95,6 +97,10 @@ impl Document {
                 }
                 if !a.upstreams.is_empty() {
                     fields.push(format!("upstreams: {}", asn_list(&a.upstreams)));
+                }
+                if !a.originates.is_empty() {
+                    let list: Vec<String> = a.originates.iter().map(IpNet::to_string).collect();
+                    fields.push(format!("originates: [{}]", list.join(", ")));
                 }
                 let _ = writeln!(out, "  {}: {{ {} }}", a.asn, fields.join(", "));
             }
@@ -174,6 +180,7 @@ mod tests {
                 asn: 17557,
                 description: Some("PKTELECOM-AS-PK Pakistan Telecom, PK".into()),
                 upstreams: vec![],
+                originates: vec!["208.65.152.0/22".parse().unwrap()],
             }],
             prefixes: vec![
                 DocPrefix {
@@ -216,5 +223,11 @@ mod tests {
             Some("Pakistan: \"quotes\", colons: and # hashes")
         );
         assert_eq!(list.asns().count(), 1);
+        let ptcl = list.watched_asn(17557).unwrap();
+        assert!(
+            ptcl.known_origination(&"208.65.153.0/24".parse().unwrap()),
+            "more-specific of a known origination"
+        );
+        assert!(!ptcl.known_origination(&"208.65.156.0/24".parse().unwrap()));
     }
 }

@@ -116,8 +116,8 @@ pub fn route_detail(source: &RouteSource, country: &str) -> String {
         }
     }
     parts.push(format!(
-        "{} routes, {} inside {country}",
-        source.routes, source.kept
+        "{} routes, {} inside {country}, {} by {country} ASes elsewhere",
+        source.routes, source.kept, source.abroad
     ));
     if !source.damage.is_empty() {
         parts.push(format!(

@@ -23,6 +23,7 @@ pub use build::Counts;
 pub use error::{BadLine, GenerateError, LineProblem};
 
 use crate::alert::Severity;
+use crate::update::Asn;
 use asnames::AsNames;
 use document::{DocGroup, Document};
 use header::{HeaderFacts, SourceLine};
@@ -118,7 +119,18 @@ pub fn generate(options: &GenerateOptions) -> Result<Generated, GenerateError> {
     drop(files);
 
     let mut observed = ObservedRoutes::default();
-    let keep = |p: &ipnet::IpNet| space.contains(p);
+    // Routes inside the country's space, and routes its ASes originate elsewhere (recorded as
+    // their known originations, so unexpected-origination only flags new ones).
+    let national: std::collections::HashSet<Asn> = space.asns().map(|(asn, _)| *asn).collect();
+    let keep = |p: &ipnet::IpNet, origins: &[Asn]| {
+        if space.contains(p) {
+            routes::Keep::Inside
+        } else if origins.iter().any(|o| national.contains(o)) {
+            routes::Keep::Abroad
+        } else {
+            routes::Keep::No
+        }
+    };
     let mut route_sources: Vec<RouteSource> = Vec::new();
     for path in &options.routes {
         route_sources.push(routes::read_table(

@@ -12,6 +12,29 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
+/// Whether a route read is kept, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Unrelated to the country.
+    No,
+    /// Inside the country's space.
+    Inside,
+    /// Outside it, originated by one of the country's ASes.
+    Abroad,
+}
+
+impl RouteSource {
+    /// Counts a decision; true when the route is kept.
+    fn count(&mut self, keep: Keep) -> bool {
+        match keep {
+            Keep::No => return false,
+            Keep::Inside => self.kept += 1,
+            Keep::Abroad => self.abroad += 1,
+        }
+        true
+    }
+}
+
 /// Origins observed per prefix, for the prefixes kept.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ObservedRoutes {
@@ -77,6 +100,8 @@ pub struct RouteSource {
     pub routes: u64,
     /// Of those, routes inside the watched space.
     pub kept: u64,
+    /// Of those, routes the country's ASes originate outside its space.
+    pub abroad: u64,
     /// Time of the first route record (MRT).
     pub first_time: Option<Timestamp>,
     /// Time of the last route record (MRT).
@@ -98,6 +123,7 @@ impl RouteSource {
             input,
             routes: 0,
             kept: 0,
+            abroad: 0,
             first_time: None,
             last_time: None,
             converted_on: None,
@@ -135,7 +161,7 @@ fn date_in_name(name: &str) -> Option<NaiveDate> {
 /// Reads an MRT file's announcements into `routes` (those `keep` accepts).
 pub fn read_mrt(
     path: &Path,
-    keep: &dyn Fn(&IpNet) -> bool,
+    keep: &dyn Fn(&IpNet, &[Asn]) -> Keep,
     routes: &mut ObservedRoutes,
 ) -> Result<RouteSource, GenerateError> {
     let mut source = RouteSource::new(path, RouteInput::Mrt);
@@ -158,8 +184,7 @@ pub fn read_mrt(
                 .map_or(update.time, |t| t.min(update.time)),
         );
         source.last_time = Some(source.last_time.map_or(update.time, |t| t.max(update.time)));
-        if keep(&update.prefix) {
-            source.kept += 1;
+        if source.count(keep(&update.prefix, origins)) {
             routes.add(update.prefix, origins);
         }
     };
@@ -188,7 +213,7 @@ pub fn read_mrt(
 /// Reads a `prefix<TAB>origin` table (plain, gzip or bzip2) into `routes`.
 pub fn read_table(
     path: &Path,
-    keep: &dyn Fn(&IpNet) -> bool,
+    keep: &dyn Fn(&IpNet, &[Asn]) -> Keep,
     skip_bad_lines: bool,
     routes: &mut ObservedRoutes,
 ) -> Result<RouteSource, GenerateError> {
@@ -200,7 +225,7 @@ pub fn read_table(
 pub fn parse_table(
     mut reader: impl BufRead,
     path: &Path,
-    keep: &dyn Fn(&IpNet) -> bool,
+    keep: &dyn Fn(&IpNet, &[Asn]) -> Keep,
     skip_bad_lines: bool,
     routes: &mut ObservedRoutes,
 ) -> Result<RouteSource, GenerateError> {
@@ -231,8 +256,7 @@ pub fn parse_table(
         match parse_route(text) {
             Ok((prefix, origin)) => {
                 source.routes += 1;
-                if keep(&prefix) {
-                    source.kept += 1;
+                if source.count(keep(&prefix, &[origin])) {
                     routes.add(prefix, &[origin]);
                 }
             }
@@ -302,8 +326,12 @@ mod tests {
 2400:fc00::/32\t45773
 ";
 
-    fn inside_202_83(p: &IpNet) -> bool {
-        "202.83.160.0/20".parse::<IpNet>().unwrap().contains(p)
+    fn inside_202_83(p: &IpNet, _origins: &[Asn]) -> Keep {
+        if "202.83.160.0/20".parse::<IpNet>().unwrap().contains(p) {
+            Keep::Inside
+        } else {
+            Keep::No
+        }
     }
 
     #[test]
@@ -339,7 +367,7 @@ mod tests {
         let err = parse_table(
             text.as_bytes(),
             Path::new("t.dat"),
-            &|_| true,
+            &|_, _| Keep::Inside,
             false,
             &mut routes,
         )
@@ -357,7 +385,7 @@ mod tests {
         let err = parse_table(
             "; nothing\n".as_bytes(),
             Path::new("t.dat"),
-            &|_| true,
+            &|_, _| Keep::Inside,
             false,
             &mut routes,
         )

@@ -1,0 +1,508 @@
+//! Visibility alerts: `visibility-loss` (below half the baseline for 2 min), escalating to
+//! `withdrawal` (at most a tenth for 2 min), resolving at 0.8 of the baseline for 2 min
+//! (hysteresis), and `mass-withdrawal` incidents when many prefixes of a group go together.
+
+use super::event::{AlertEvent, Evidence, Lifecycle};
+use super::{AlertKind, Severity};
+use crate::state::Reading;
+use crate::update::Timestamp;
+use chrono::Duration;
+use ipnet::IpNet;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// Visibility below this share of the baseline is a loss.
+pub const DEFAULT_LOSS_BELOW: f64 = 0.5;
+/// Visibility at or below this share of the baseline is a withdrawal.
+pub const DEFAULT_WITHDRAWAL_AT: f64 = 0.1;
+/// Visibility at or above this share of the baseline ends an alert.
+pub const DEFAULT_RECOVER_AT: f64 = 0.8;
+/// How long a condition must hold before it opens or resolves an alert, seconds.
+pub const DEFAULT_PERSIST_SECS: i64 = 120;
+/// Fewer vantage points than this in the baseline: too few to judge.
+pub const DEFAULT_MIN_BASELINE: usize = 5;
+/// A vantage point counts in the baseline if it reached the prefix within this window, seconds.
+pub const DEFAULT_BASELINE_WINDOW_SECS: i64 = 24 * 3600;
+/// A vantage point that just came up joins the baseline after this, seconds (or once it
+/// reaches the prefix again).
+pub const DEFAULT_SETTLE_SECS: i64 = 300;
+/// After start, no visibility alert for this long (the baseline is being learnt), seconds.
+pub const DEFAULT_WARMUP_SECS: i64 = 300;
+/// A group incident needs this share of the group's prefixes ...
+pub const DEFAULT_MASS_SHARE: f64 = 0.05;
+/// ... and at least this many prefixes ...
+pub const DEFAULT_MASS_MIN_PREFIXES: usize = 10;
+/// ... opened within this window, seconds.
+pub const DEFAULT_MASS_WINDOW_SECS: i64 = 300;
+/// Visibility is evaluated this often, seconds of data time.
+pub const EVALUATE_EVERY_SECS: i64 = 10;
+
+/// Thresholds of the visibility lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VisibilitySettings {
+    /// Loss below this ratio.
+    pub loss_below: f64,
+    /// Withdrawal at or below this ratio.
+    pub withdrawal_at: f64,
+    /// Recovery at or above this ratio.
+    pub recover_at: f64,
+    /// Persistence for opening and resolving.
+    pub persist: Duration,
+    /// Smallest baseline judged.
+    pub min_baseline: usize,
+    /// Baseline window.
+    pub window: Duration,
+    /// Settling time of a vantage point that came up.
+    pub settle: Duration,
+    /// Warm-up after start.
+    pub warmup: Duration,
+    /// Group share for a mass withdrawal.
+    pub mass_share: f64,
+    /// Minimum prefixes for a mass withdrawal.
+    pub mass_min: usize,
+    /// Window of a mass withdrawal.
+    pub mass_window: Duration,
+}
+
+impl Default for VisibilitySettings {
+    fn default() -> Self {
+        VisibilitySettings {
+            loss_below: DEFAULT_LOSS_BELOW,
+            withdrawal_at: DEFAULT_WITHDRAWAL_AT,
+            recover_at: DEFAULT_RECOVER_AT,
+            persist: Duration::seconds(DEFAULT_PERSIST_SECS),
+            min_baseline: DEFAULT_MIN_BASELINE,
+            window: Duration::seconds(DEFAULT_BASELINE_WINDOW_SECS),
+            settle: Duration::seconds(DEFAULT_SETTLE_SECS),
+            warmup: Duration::seconds(DEFAULT_WARMUP_SECS),
+            mass_share: DEFAULT_MASS_SHARE,
+            mass_min: DEFAULT_MASS_MIN_PREFIXES,
+            mass_window: Duration::seconds(DEFAULT_MASS_WINDOW_SECS),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Open {
+    kind: AlertKind,
+    id: String,
+    first_seen: Timestamp,
+    opened_at: Timestamp,
+    peak_baseline: usize,
+    incident: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct PrefixState {
+    low_since: Option<Timestamp>,
+    gone_since: Option<Timestamp>,
+    ok_since: Option<Timestamp>,
+    open: Option<Open>,
+}
+
+#[derive(Debug, Clone)]
+struct Incident {
+    id: String,
+    members: Vec<IpNet>,
+    first_seen: Timestamp,
+    opened_at: Timestamp,
+    notified: usize,
+    peak: usize,
+}
+
+/// The visibility lifecycle of every watched prefix, and group incidents.
+#[derive(Debug, Default)]
+pub struct VisibilityAlerts {
+    settings: VisibilitySettings,
+    prefixes: HashMap<IpNet, PrefixState>,
+    incidents: BTreeMap<Arc<str>, Incident>,
+    started: Option<Timestamp>,
+    last_evaluated: Option<Timestamp>,
+    opened_total: u64,
+}
+
+impl VisibilityAlerts {
+    /// An empty lifecycle with these thresholds.
+    pub fn new(settings: VisibilitySettings) -> Self {
+        VisibilityAlerts {
+            settings,
+            ..VisibilityAlerts::default()
+        }
+    }
+
+    /// The thresholds in force.
+    pub fn settings(&self) -> &VisibilitySettings {
+        &self.settings
+    }
+
+    /// Whether an evaluation is due at `now`.
+    pub fn due(&self, now: Timestamp) -> bool {
+        self.last_evaluated
+            .is_none_or(|t| now - t >= Duration::seconds(EVALUATE_EVERY_SECS))
+    }
+
+    /// Alerts opened since start (visibility kinds and incidents).
+    pub fn opened_total(&self) -> u64 {
+        self.opened_total
+    }
+
+    /// Open visibility alerts and incidents.
+    pub fn open_alerts(&self) -> usize {
+        self.prefixes.values().filter(|p| p.open.is_some()).count() + self.incidents.len()
+    }
+
+    /// Judges the readings taken at `now`; `group_sizes` gives each group's tracked prefixes.
+    pub fn evaluate(
+        &mut self,
+        readings: &[Reading],
+        group_sizes: &HashMap<Arc<str>, usize>,
+        now: Timestamp,
+        out: &mut Vec<AlertEvent>,
+    ) {
+        let started = *self.started.get_or_insert(now);
+        let previous = self.last_evaluated.replace(now);
+        let warming_up = now - started < self.settings.warmup;
+        for reading in readings {
+            if reading.baseline < self.settings.min_baseline {
+                continue;
+            }
+            self.judge(reading, now, previous, warming_up, out);
+        }
+        self.judge_groups(readings, group_sizes, now, out);
+    }
+
+    fn judge(
+        &mut self,
+        r: &Reading,
+        now: Timestamp,
+        previous: Option<Timestamp>,
+        warming_up: bool,
+        out: &mut Vec<AlertEvent>,
+    ) {
+        let s = self.settings;
+        let ratio = r.ratio();
+        let state = self.prefixes.entry(r.prefix).or_default();
+        track(&mut state.low_since, ratio < s.loss_below, now);
+        track(&mut state.gone_since, ratio <= s.withdrawal_at, now);
+        track(&mut state.ok_since, ratio >= s.recover_at, now);
+        // The state only changes with data, so a condition due between two evaluations became
+        // true at its due time, not at the later evaluation.
+        let due_at = |since: Timestamp| {
+            let due = since + s.persist;
+            (due <= now).then(|| previous.map_or(due, |p| due.max(p)).min(now))
+        };
+        let gone_due = state.gone_since.and_then(due_at);
+        let low_due = state.low_since.and_then(due_at);
+        match state.open.clone() {
+            None if warming_up => {}
+            None => {
+                let (kind, at) = match (gone_due, low_due) {
+                    (Some(at), _) => (AlertKind::Withdrawal, at),
+                    (None, Some(at)) => (AlertKind::VisibilityLoss, at),
+                    (None, None) => return,
+                };
+                let first_seen = state.low_since.unwrap_or(at);
+                let incident = r
+                    .group
+                    .as_ref()
+                    .and_then(|g| self.incidents.get(g))
+                    .map(|i| i.id.clone());
+                let open = Open {
+                    kind,
+                    id: episode_id(&r.prefix, first_seen),
+                    first_seen,
+                    opened_at: at,
+                    peak_baseline: r.baseline,
+                    incident,
+                };
+                out.push(prefix_event(&open, r, Lifecycle::Open, at, &self.settings));
+                state.open = Some(open);
+                self.opened_total += 1;
+            }
+            Some(mut open) => {
+                open.peak_baseline = open.peak_baseline.max(r.baseline);
+                if open.kind == AlertKind::VisibilityLoss {
+                    if let Some(at) = gone_due {
+                        open.kind = AlertKind::Withdrawal;
+                        out.push(prefix_event(
+                            &open,
+                            r,
+                            Lifecycle::Update,
+                            at,
+                            &self.settings,
+                        ));
+                    }
+                }
+                if let Some(at) = state.ok_since.and_then(due_at) {
+                    out.push(prefix_event(
+                        &open,
+                        r,
+                        Lifecycle::Resolved,
+                        at,
+                        &self.settings,
+                    ));
+                    state.open = None;
+                } else {
+                    state.open = Some(open);
+                }
+            }
+        }
+    }
+
+    fn judge_groups(
+        &mut self,
+        readings: &[Reading],
+        group_sizes: &HashMap<Arc<str>, usize>,
+        now: Timestamp,
+        out: &mut Vec<AlertEvent>,
+    ) {
+        let s = self.settings;
+        let mut recent: BTreeMap<Arc<str>, Vec<IpNet>> = BTreeMap::new();
+        let mut affected: BTreeMap<Arc<str>, Vec<IpNet>> = BTreeMap::new();
+        for r in readings {
+            let (Some(group), Some(open)) = (
+                &r.group,
+                self.prefixes.get(&r.prefix).and_then(|p| p.open.as_ref()),
+            ) else {
+                continue;
+            };
+            affected.entry(group.clone()).or_default().push(r.prefix);
+            if now - open.opened_at <= s.mass_window {
+                recent.entry(group.clone()).or_default().push(r.prefix);
+            }
+        }
+        for (group, members) in &affected {
+            let size = group_sizes.get(group).copied().unwrap_or(0);
+            let needed = s.mass_min.max((s.mass_share * size as f64).ceil() as usize);
+            let fresh = recent.get(group).map_or(0, Vec::len);
+            match self.incidents.get_mut(group) {
+                None if fresh >= needed => {
+                    let first_seen = members
+                        .iter()
+                        .filter_map(|p| self.prefixes.get(p)?.open.as_ref().map(|o| o.first_seen))
+                        .min()
+                        .unwrap_or(now);
+                    let incident = Incident {
+                        id: incident_id(group, first_seen),
+                        members: members.clone(),
+                        first_seen,
+                        opened_at: now,
+                        notified: members.len(),
+                        peak: members.len(),
+                    };
+                    for p in members {
+                        if let Some(open) = self.prefixes.get_mut(p).and_then(|s| s.open.as_mut()) {
+                            open.incident = Some(incident.id.clone());
+                        }
+                    }
+                    out.push(incident_event(
+                        group,
+                        &incident,
+                        members,
+                        size,
+                        Lifecycle::Open,
+                        now,
+                    ));
+                    self.incidents.insert(group.clone(), incident);
+                    self.opened_total += 1;
+                }
+                Some(incident) => {
+                    incident.members = members.clone();
+                    incident.peak = incident.peak.max(members.len());
+                    for p in members {
+                        if let Some(open) = self.prefixes.get_mut(p).and_then(|s| s.open.as_mut()) {
+                            open.incident = Some(incident.id.clone());
+                        }
+                    }
+                    if members.len() >= 2 * incident.notified {
+                        incident.notified = members.len();
+                        out.push(incident_event(
+                            group,
+                            incident,
+                            members,
+                            size,
+                            Lifecycle::Update,
+                            now,
+                        ));
+                    }
+                }
+                None => {}
+            }
+        }
+        let ended: Vec<Arc<str>> = self
+            .incidents
+            .keys()
+            .filter(|g| !affected.contains_key(*g))
+            .cloned()
+            .collect();
+        for group in ended {
+            if let Some(incident) = self.incidents.remove(&group) {
+                let size = group_sizes.get(&group).copied().unwrap_or(0);
+                out.push(incident_event(
+                    &group,
+                    &incident,
+                    &incident.members,
+                    size,
+                    Lifecycle::Resolved,
+                    now,
+                ));
+            }
+        }
+    }
+}
+
+fn track(since: &mut Option<Timestamp>, holds: bool, now: Timestamp) {
+    match (holds, since.is_some()) {
+        (true, false) => *since = Some(now),
+        (false, true) => *since = None,
+        _ => {}
+    }
+}
+
+fn episode_id(prefix: &IpNet, first_seen: Timestamp) -> String {
+    short_hash(&format!(
+        "visibility {prefix} {}",
+        first_seen.timestamp_micros()
+    ))
+}
+
+fn incident_id(group: &str, first_seen: Timestamp) -> String {
+    short_hash(&format!(
+        "mass-withdrawal {group} {}",
+        first_seen.timestamp_micros()
+    ))
+}
+
+fn short_hash(text: &str) -> String {
+    Sha256::digest(text.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn prefix_event(
+    open: &Open,
+    r: &Reading,
+    lifecycle: Lifecycle,
+    time: Timestamp,
+    s: &VisibilitySettings,
+) -> AlertEvent {
+    let percent = (r.ratio() * 100.0).round();
+    let what = match open.kind {
+        AlertKind::Withdrawal => "withdrawn: visible",
+        _ => "visibility loss: visible",
+    };
+    let summary = match lifecycle {
+        Lifecycle::Resolved => format!(
+            "resolved: {} visible again at {} of {} vantage points ({percent} %) for {} min",
+            r.prefix,
+            r.reach,
+            r.baseline,
+            s.persist.num_minutes()
+        ),
+        _ => format!(
+            "{} {what} at {} of {} vantage points ({percent} % of its baseline)",
+            r.prefix, r.reach, r.baseline
+        ),
+    };
+    let rule = format!(
+        "visibility below {:.0} % of the baseline (withdrawal at or below {:.0} %) for {} min; resolves at {:.0} % for {} min; baseline = vantage points up that reached it within {} h (at least {})",
+        s.loss_below * 100.0, s.withdrawal_at * 100.0, s.persist.num_minutes(), s.recover_at * 100.0,
+        s.persist.num_minutes(), s.window.num_hours(), s.min_baseline
+    );
+    let kind = open.kind;
+    AlertEvent {
+        event: lifecycle,
+        id: open.id.clone(),
+        kind,
+        severity: kind.default_severity(),
+        prefix: Some(r.prefix),
+        watched_prefix: Some(r.prefix),
+        source: None,
+        origin: None,
+        origins: Vec::new(),
+        expected_origins: r.origins.to_vec(),
+        offender: None,
+        peers: r.reach,
+        peak_peers: open.peak_baseline,
+        group: r.group.as_deref().map(str::to_string),
+        description: None,
+        first_seen: open.first_seen,
+        opened_at: open.opened_at,
+        resolved_at: (lifecycle == Lifecycle::Resolved).then_some(time),
+        withdrawn_at: None,
+        time,
+        summary,
+        evidence: Evidence {
+            sample_paths: Vec::new(),
+            vantage_points: Vec::new(),
+            rpki: "not-checked",
+            rule,
+            min_peers: 0,
+            resolve_after_seconds: s.persist.num_seconds().max(0) as u64,
+        },
+        visibility: Some((r.ratio() * 1000.0).round() / 1000.0),
+        baseline: Some(r.baseline),
+        prefixes: None,
+        incident: open.incident.clone(),
+    }
+}
+
+fn incident_event(
+    group: &str,
+    incident: &Incident,
+    members: &[IpNet],
+    size: usize,
+    lifecycle: Lifecycle,
+    time: Timestamp,
+) -> AlertEvent {
+    let affected = if lifecycle == Lifecycle::Resolved {
+        0
+    } else {
+        members.len()
+    };
+    let summary = match lifecycle {
+        Lifecycle::Resolved => format!("resolved: group {group} regained visibility (peak {} of {size} prefixes affected)", incident.peak),
+        _ => format!("mass withdrawal: {affected} of {size} prefixes of group {group} lost visibility together"),
+    };
+    AlertEvent {
+        event: lifecycle,
+        id: incident.id.clone(),
+        kind: AlertKind::MassWithdrawal,
+        severity: Severity::Critical,
+        prefix: None,
+        watched_prefix: None,
+        source: None,
+        origin: None,
+        origins: Vec::new(),
+        expected_origins: Vec::new(),
+        offender: None,
+        peers: affected,
+        peak_peers: incident.peak,
+        group: Some(group.to_string()),
+        description: None,
+        first_seen: incident.first_seen,
+        opened_at: incident.opened_at,
+        resolved_at: (lifecycle == Lifecycle::Resolved).then_some(time),
+        withdrawn_at: None,
+        time,
+        summary,
+        evidence: Evidence {
+            sample_paths: Vec::new(),
+            vantage_points: Vec::new(),
+            rpki: "not-checked",
+            rule: format!("at least {DEFAULT_MASS_MIN_PREFIXES} prefixes and {:.0} % of the group opened visibility alerts within {} min", DEFAULT_MASS_SHARE * 100.0, DEFAULT_MASS_WINDOW_SECS / 60),
+            min_peers: 0,
+            resolve_after_seconds: 0,
+        },
+        visibility: None,
+        baseline: None,
+        prefixes: Some(members.to_vec()),
+        incident: None,
+    }
+}
+
+#[cfg(test)]
+#[path = "visibility_tests.rs"]
+mod tests;
