@@ -4,7 +4,7 @@
 use crate::alert::{AlertBook, AlertEvent, BookSettings, VisibilityAlerts, VisibilitySettings};
 use crate::as_rel::AsRelationships;
 use crate::detect::{inspect_route, DetectContext, Detector};
-use crate::state::{RouteTable, Visibility};
+use crate::state::{Reading, RouteTable, Visibility};
 use crate::update::{Asn, Change, FeedEvent, RouteUpdate, SourceItem, Timestamp};
 use crate::watchlist::{Relevance, Watchlist};
 use ipnet::IpNet;
@@ -78,6 +78,7 @@ impl Engine {
             book: AlertBook::new(settings.book),
             visibility: Visibility::new(&watchlist),
             visibility_alerts: VisibilityAlerts::new(settings.visibility),
+            readings: Vec::new(),
             now: None,
             as_rel: settings.as_rel,
         }
@@ -120,6 +121,7 @@ impl Engine {
             let sizes = self.visibility.group_sizes();
             self.visibility_alerts
                 .evaluate(&readings, &sizes, time, out);
+            self.readings = readings;
         }
     }
 
@@ -212,6 +214,12 @@ impl Engine {
     /// The alert book.
     pub fn book(&self) -> &AlertBook {
         &self.book
+    }
+
+    /// The latest visibility reading of every tracked watched prefix (refreshed every 10 s of
+    /// data time), for metrics and the status page.
+    pub fn visibility_readings(&self) -> &[Reading] {
+        &self.readings
     }
 
     /// Alerts opened since start, of every kind the engine raises.
