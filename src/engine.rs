@@ -64,6 +64,7 @@ pub struct Engine {
     book: AlertBook,
     visibility: Visibility,
     visibility_alerts: VisibilityAlerts,
+    readings: Vec<Reading>,
     now: Option<Timestamp>,
     as_rel: Option<Arc<AsRelationships>>,
 }
