@@ -6,6 +6,7 @@ use crate::alert::{
 };
 use crate::as_rel::{AsRelationships, LineError};
 use crate::engine::EngineSettings;
+use crate::rpki::load_vrp_file;
 use crate::sink::OutputFormat;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -66,6 +67,10 @@ struct RawConfig {
     state: Option<PathBuf>,
     /// CAIDA as-rel / as-rel2 file for `route-leak`.
     as_rel: Option<PathBuf>,
+    /// VRP JSON file (rpki-client / Routinator / stayrtr format).
+    vrps: Option<PathBuf>,
+    /// RTR cache `host:port`.
+    rtr: Option<String>,
     http: Option<RawHttp>,
     detect: Option<RawDetect>,
     sources: Option<Vec<SourceConfig>>,
@@ -93,6 +98,7 @@ struct RawDetect {
     visibility_for: Option<toml::Value>,
     min_baseline: Option<i64>,
     warmup: Option<toml::Value>,
+    rpki_valid_downgrade: Option<bool>,
 }
 
 /// How the RIS Live client subscribes.
@@ -216,6 +222,12 @@ pub struct Config {
     pub sinks: Vec<SinkConfig>,
     /// Lines of the `as_rel` file that were skipped (the rest loaded); the caller reports them.
     pub as_rel_problems: Vec<LineError>,
+    /// The VRP file, reloaded by the live service when it changes.
+    pub vrps_file: Option<PathBuf>,
+    /// The RTR cache to follow, `host:port`.
+    pub rtr: Option<String>,
+    /// Entries of the VRP file that were skipped (the rest loaded); the caller reports them.
+    pub vrp_problems: Vec<String>,
 }
 
 impl Default for Config {
@@ -364,6 +376,29 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
             (Some(Arc::new(rels)), problems)
         }
     };
+    let (vrps, vrp_problems) = match &raw.vrps {
+        None => (None, Vec::new()),
+        Some(file) => {
+            let load = load_vrp_file(file).map_err(|e| invalid("vrps", e.to_string()))?;
+            let problems = load
+                .rejected
+                .iter()
+                .map(|r| format!("{}: {r}", file.display()))
+                .collect();
+            (Some(Arc::new(load.vrps)), problems)
+        }
+    };
+    if let Some(rtr) = &raw.rtr {
+        if rtr
+            .rsplit_once(':')
+            .is_none_or(|(host, port)| host.is_empty() || port.parse::<u16>().is_err())
+        {
+            return Err(invalid(
+                "rtr",
+                format!("`{rtr}` is not host:port, like 127.0.0.1:8323"),
+            ));
+        }
+    }
     Ok(Config {
         watchlist,
         state: raw.state.unwrap_or_else(|| PathBuf::from(DEFAULT_STATE)),
@@ -375,10 +410,15 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
             },
             visibility,
             as_rel,
+            vrps,
+            rpki_valid_downgrade: detect.rpki_valid_downgrade.unwrap_or(true),
         },
         sources,
         sinks,
         as_rel_problems,
+        vrps_file: raw.vrps.clone(),
+        rtr: raw.rtr.clone(),
+        vrp_problems,
     })
 }
 

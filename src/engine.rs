@@ -4,6 +4,7 @@
 use crate::alert::{AlertBook, AlertEvent, BookSettings, VisibilityAlerts, VisibilitySettings};
 use crate::as_rel::AsRelationships;
 use crate::detect::{inspect_route, DetectContext, Detector};
+use crate::rpki::Vrps;
 use crate::state::{Reading, RouteTable, Visibility};
 use crate::update::{Asn, Change, FeedEvent, RouteUpdate, SourceItem, Timestamp};
 use crate::watchlist::{Relevance, Watchlist};
@@ -45,7 +46,7 @@ impl InterestFilter {
 }
 
 /// Detection settings (validated; see `config`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EngineSettings {
     /// Alert lifecycle thresholds.
     pub book: BookSettings,
@@ -53,6 +54,23 @@ pub struct EngineSettings {
     pub visibility: VisibilitySettings,
     /// AS relationships for `route-leak` (config `as_rel`, `--as-rel`); none: built-in tier-1 list.
     pub as_rel: Option<Arc<AsRelationships>>,
+    /// Validated ROA payloads at start (config `vrps`, `--vrps`); replaced live by
+    /// [`Engine::set_vrps`].
+    pub vrps: Option<Arc<Vrps>>,
+    /// Lower RPKI-valid hijacks to warning (config `[detect] rpki_valid_downgrade`).
+    pub rpki_valid_downgrade: bool,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings {
+            book: BookSettings::default(),
+            visibility: VisibilitySettings::default(),
+            as_rel: None,
+            vrps: None,
+            rpki_valid_downgrade: true,
+        }
+    }
 }
 
 /// Route state + detectors + alert book.
@@ -67,6 +85,8 @@ pub struct Engine {
     readings: Vec<Reading>,
     now: Option<Timestamp>,
     as_rel: Option<Arc<AsRelationships>>,
+    vrps: Option<Arc<Vrps>>,
+    rpki_valid_downgrade: bool,
 }
 
 impl Engine {
@@ -82,6 +102,8 @@ impl Engine {
             readings: Vec::new(),
             now: None,
             as_rel: settings.as_rel,
+            vrps: settings.vrps,
+            rpki_valid_downgrade: settings.rpki_valid_downgrade,
         }
     }
 
@@ -140,6 +162,8 @@ impl Engine {
                 let ctx = DetectContext {
                     watchlist: &self.watchlist,
                     as_rel: self.as_rel.as_deref(),
+                    vrps: self.vrps.as_deref(),
+                    downgrade_rpki_valid: self.rpki_valid_downgrade,
                 };
                 let findings = inspect_route(&self.detectors, ctx, entry, &update.prefix, route);
                 self.book.set_support(
@@ -215,6 +239,12 @@ impl Engine {
     /// The alert book.
     pub fn book(&self) -> &AlertBook {
         &self.book
+    }
+
+    /// Replaces the VRP set (a reloaded file, an RTR sync). Routes already judged keep their
+    /// findings until they change.
+    pub fn set_vrps(&mut self, vrps: Arc<Vrps>) {
+        self.vrps = Some(vrps);
     }
 
     /// The latest visibility reading of every tracked watched prefix (refreshed every 10 s of

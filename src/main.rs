@@ -67,6 +67,10 @@ enum Command {
         /// Never draw a progress bar.
         #[arg(long)]
         no_progress: bool,
+        /// VRP JSON file (rpki-client / Routinator format) for RPKI validation (overrides the
+        /// config's `vrps`).
+        #[arg(long)]
+        vrps: Option<PathBuf>,
         /// CAIDA as-rel / as-rel2 file for route-leak checks (overrides the config's `as_rel`).
         #[arg(long, value_name = "FILE")]
         as_rel: Option<PathBuf>,
@@ -126,6 +130,19 @@ fn report_as_rel_problems(problems: &[LineError]) {
     }
 }
 
+/// Skipped entries of a reference file (the rest loaded): warnings, not failures.
+fn report_warnings(warnings: &[String]) {
+    for warning in warnings.iter().take(MAX_PRINTED_ERRORS) {
+        eprintln!("bgpwatch: warning: skipped {warning}");
+    }
+    if warnings.len() > MAX_PRINTED_ERRORS {
+        eprintln!(
+            "bgpwatch: warning: ... and {} more skipped entries",
+            warnings.len() - MAX_PRINTED_ERRORS
+        );
+    }
+}
+
 fn load(config: Option<&PathBuf>, watchlist: Vec<PathBuf>) -> Result<(Config, Watchlist), Failure> {
     let mut config = match config {
         Some(path) => Config::load(path).map_err(|e| (EXIT_CONFIG, e.to_string()))?,
@@ -156,6 +173,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::CheckConfig { config, watchlist } => {
             let (config, list) = load(config.as_ref(), watchlist)?;
             report_as_rel_problems(&config.as_rel_problems);
+            report_warnings(&config.vrp_problems);
             println!(
                 "config OK: {} watched prefixes, {} groups, {} watched ASNs from {}; {} sources, {} sinks",
                 list.len(),
@@ -177,10 +195,23 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             resolve_after,
             no_progress,
             as_rel,
+            vrps,
             inputs,
         } => {
             let (config, list) = load(config.as_ref(), watchlist)?;
             let mut engine = config.engine;
+            let mut vrp_problems = config.vrp_problems;
+            if let Some(path) = vrps {
+                let load = bgpwatch::rpki::load_vrp_file(&path)
+                    .map_err(|e| (EXIT_CONFIG, e.to_string()))?;
+                vrp_problems = load
+                    .rejected
+                    .iter()
+                    .map(|r| format!("{}: {r}", path.display()))
+                    .collect();
+                engine.vrps = Some(Arc::new(load.vrps));
+            }
+            report_warnings(&vrp_problems);
             let mut as_rel_problems = config.as_rel_problems;
             if let Some(path) = as_rel {
                 let (rels, problems) =

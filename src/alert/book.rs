@@ -260,7 +260,7 @@ impl AlertBook {
             evidence: Evidence {
                 sample_paths: tracked.sample_paths.clone(),
                 vantage_points: tracked.seen_by.clone(),
-                rpki: "not-checked",
+                rpki: f.rpki,
                 rule: f.rule.clone(),
                 min_peers: self.settings.min_peers,
                 resolve_after_seconds: self.settings.resolve_after.num_seconds().max(0) as u64,

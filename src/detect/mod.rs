@@ -7,13 +7,15 @@ mod hijack;
 mod more_specific;
 mod path_hijack;
 mod route_leak;
+mod rpki_invalid;
 mod unexpected_origination;
 
 use crate::as_rel::AsRelationships;
 pub use route_leak::{LeakRole, LeakSegment, TIER1};
 
 use crate::alert::{AlertKey, AlertKind, Severity};
-use crate::update::{Asn, Route};
+use crate::rpki::{RpkiState, Vrps};
+use crate::update::{Asn, PathHop, Route};
 use crate::watchlist::{WatchEntry, Watchlist};
 use ipnet::IpNet;
 use std::sync::Arc;
@@ -38,6 +40,9 @@ pub struct Finding {
     pub rule: String,
     /// What the summary line names besides the key (the leak segment, the allowed upstreams).
     pub detail: FindingDetail,
+    /// RPKI origin validation of the route: `valid`, `invalid`, `not-found`, or `not-checked`
+    /// when no VRPs are loaded.
+    pub rpki: &'static str,
 }
 
 /// Kind-specific facts of a [`Finding`].
@@ -65,16 +70,19 @@ pub enum Detector {
     RouteLeak,
     /// `unexpected-origination`: a watched AS originates space outside the watchlist.
     UnexpectedOrigination,
+    /// `rpki-invalid`: watched space announced RPKI-invalid (origin or max-length).
+    RpkiInvalid,
 }
 
 impl Detector {
     /// Every route-level detector, in the order findings are reported.
-    pub const ALL: [Detector; 5] = [
+    pub const ALL: [Detector; 6] = [
         Detector::Hijack,
         Detector::NewMoreSpecific,
         Detector::PathHijack,
         Detector::RouteLeak,
         Detector::UnexpectedOrigination,
+        Detector::RpkiInvalid,
     ];
 
     fn inspect(self, ctx: &RouteContext<'_>, out: &mut Vec<Finding>) {
@@ -84,6 +92,7 @@ impl Detector {
             Detector::PathHijack => path_hijack::inspect(ctx, out),
             Detector::RouteLeak => route_leak::inspect(ctx, out),
             Detector::UnexpectedOrigination => unexpected_origination::inspect(ctx, out),
+            Detector::RpkiInvalid => rpki_invalid::inspect(ctx, out),
         }
     }
 }
@@ -95,6 +104,10 @@ pub struct DetectContext<'a> {
     pub watchlist: &'a Watchlist,
     /// AS relationships for `route-leak`; without them the built-in tier-1 list is used.
     pub as_rel: Option<&'a AsRelationships>,
+    /// Validated ROA payloads; none when RPKI is not configured.
+    pub vrps: Option<&'a Vrps>,
+    /// Lower hijacks whose origin a ROA authorises to warning (they are still reported).
+    pub downgrade_rpki_valid: bool,
 }
 
 /// What a detector looks at: one announced route, and the watch entry it falls in (none when it
@@ -133,9 +146,23 @@ impl RouteContext<'_> {
             description: entry.and_then(|e| e.description.clone()),
             rule,
             detail: FindingDetail::None,
+            rpki: NOT_CHECKED,
         }
     }
+
+    /// The route's RPKI state (RFC 6811), when VRPs are loaded.
+    fn rpki_state(&self) -> Option<RpkiState> {
+        let vrps = self.ctx.vrps?;
+        let origin = match self.route.as_path.hops().last() {
+            Some(PathHop::Asn(asn)) => Some(*asn),
+            _ => None,
+        };
+        Some(vrps.validate(self.prefix, origin))
+    }
 }
+
+/// Evidence value when no VRPs are loaded.
+pub const NOT_CHECKED: &str = "not-checked";
 
 /// Runs the detectors over one route; `entry` is the most specific watch entry covering `prefix`
 /// (see [`Watchlist::relevance`]), none for a route outside the watched space. Returns its
@@ -160,7 +187,35 @@ pub fn inspect_route(
     for detector in detectors {
         detector.inspect(&ctx, &mut out);
     }
+    if !out.is_empty() {
+        if let Some(state) = ctx.rpki_state() {
+            for finding in &mut out {
+                annotate_rpki(finding, &state, ctx.ctx.downgrade_rpki_valid);
+            }
+        }
+    }
     out
+}
+
+/// Records the route's RPKI state on a finding; an RPKI-valid hijack is lowered to warning
+/// (the ROA holder announced it: a planned change or a ROA the operator should review), never
+/// hidden.
+fn annotate_rpki(finding: &mut Finding, state: &RpkiState, downgrade_valid: bool) {
+    finding.rpki = state.as_str();
+    let hijack = matches!(
+        finding.key.kind,
+        AlertKind::OriginHijack | AlertKind::SubprefixHijack | AlertKind::Squat
+    );
+    if hijack
+        && downgrade_valid
+        && *state == RpkiState::Valid
+        && finding.severity > Severity::Warning
+    {
+        finding.severity = Severity::Warning;
+        finding
+            .rule
+            .push_str("; RPKI-valid (a ROA authorises this origin): lowered to warning");
+    }
 }
 
 /// Formats `[64500, 64501]` as `AS64500, AS64501`.

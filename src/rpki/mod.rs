@@ -16,6 +16,7 @@ mod error;
 mod events;
 mod file;
 mod json;
+pub mod live;
 pub mod rtr;
 mod vrps;
 
