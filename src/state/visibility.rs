@@ -74,7 +74,10 @@ impl Visibility {
     /// `vp`'s route for `prefix` changed (announced, replaced or withdrawn) at `time`: updates
     /// the reachability of every tracked prefix that `prefix` equals or covers.
     pub fn route_changed(&mut self, table: &RouteTable, vp: VpId, prefix: &IpNet, time: Timestamp) {
-        if self.tracked.is_empty() {
+        // A router's own view (BMP Loc-RIB, locally originated routes: peer address unspecified)
+        // is derived from its peers, which count already: counting it too would turn one
+        // session reset into an outage.
+        if self.tracked.is_empty() || table.vantage_point(vp).peer_ip.is_unspecified() {
             return;
         }
         let affected: Vec<IpNet> = self.index.within(prefix);
