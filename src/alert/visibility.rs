@@ -161,36 +161,29 @@ impl VisibilityAlerts {
         out: &mut Vec<AlertEvent>,
     ) {
         let started = *self.started.get_or_insert(now);
-        let previous = self.last_evaluated.replace(now);
+        self.last_evaluated = Some(now);
         let warming_up = now - started < self.settings.warmup;
         for reading in readings {
             if reading.baseline < self.settings.min_baseline {
                 continue;
             }
-            self.judge(reading, now, previous, warming_up, out);
+            self.judge(reading, now, warming_up, out);
         }
         self.judge_groups(readings, group_sizes, now, out);
     }
 
-    fn judge(
-        &mut self,
-        r: &Reading,
-        now: Timestamp,
-        previous: Option<Timestamp>,
-        warming_up: bool,
-        out: &mut Vec<AlertEvent>,
-    ) {
+    fn judge(&mut self, r: &Reading, now: Timestamp, warming_up: bool, out: &mut Vec<AlertEvent>) {
         let s = self.settings;
         let ratio = r.ratio();
         let state = self.prefixes.entry(r.prefix).or_default();
-        track(&mut state.low_since, ratio < s.loss_below, now);
-        track(&mut state.gone_since, ratio <= s.withdrawal_at, now);
-        track(&mut state.ok_since, ratio >= s.recover_at, now);
-        // The state only changes with data, so a condition due between two evaluations became
-        // true at its due time, not at the later evaluation.
+        // Reachability changes only with data: a condition seen now began when it last changed.
+        let began = r.changed_at.unwrap_or(now).min(now);
+        track(&mut state.low_since, ratio < s.loss_below, began);
+        track(&mut state.gone_since, ratio <= s.withdrawal_at, began);
+        track(&mut state.ok_since, ratio >= s.recover_at, began);
         let due_at = |since: Timestamp| {
             let due = since + s.persist;
-            (due <= now).then(|| previous.map_or(due, |p| due.max(p)).min(now))
+            (due <= now).then_some(due)
         };
         let gone_due = state.gone_since.and_then(due_at);
         let low_due = state.low_since.and_then(due_at);

@@ -16,6 +16,7 @@ fn reading(prefix: &str, group: &str, reach: usize, baseline: usize) -> Reading 
         origins: vec![64500].into(),
         reach,
         baseline,
+        changed_at: None,
     }
 }
 

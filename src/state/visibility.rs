@@ -16,6 +16,7 @@ struct Tracked {
     group: Option<Arc<str>>,
     reach: HashSet<VpId>,
     last_reach: HashMap<VpId, Timestamp>,
+    changed_at: Option<Timestamp>,
 }
 
 /// One watched prefix's visibility at one moment.
@@ -31,6 +32,9 @@ pub struct Reading {
     pub reach: usize,
     /// Vantage points up (and settled) that could reach it within the baseline window.
     pub baseline: usize,
+    /// When the set of vantage points reaching it last changed (conditions on the ratio began
+    /// then, not when an evaluation first noticed them).
+    pub changed_at: Option<Timestamp>,
 }
 
 impl Reading {
@@ -65,6 +69,7 @@ impl Visibility {
                     group: entry.group.clone(),
                     reach: HashSet::new(),
                     last_reach: HashMap::new(),
+                    changed_at: None,
                 },
             );
         }
@@ -86,10 +91,13 @@ impl Visibility {
                 continue;
             };
             if reaches(table, vp, &watched, &t.origins) {
-                t.reach.insert(vp);
+                if t.reach.insert(vp) {
+                    t.changed_at = Some(time);
+                }
                 t.last_reach.insert(vp, time);
             } else if t.reach.remove(&vp) {
                 t.last_reach.insert(vp, time);
+                t.changed_at = Some(time);
             }
         }
     }
@@ -99,6 +107,7 @@ impl Visibility {
         for t in self.tracked.values_mut() {
             if t.reach.remove(&vp) {
                 t.last_reach.insert(vp, time);
+                t.changed_at = Some(time);
             }
         }
     }
@@ -133,6 +142,7 @@ impl Visibility {
                     origins: t.origins.clone(),
                     reach: t.reach.len(),
                     baseline,
+                    changed_at: t.changed_at,
                 }
             })
             .collect();
