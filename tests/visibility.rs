@@ -165,6 +165,12 @@ fn withdrawals_fire_where_routes_really_vanish_and_resolve_when_they_return() {
     let history = carriers(&lines);
     let end = lines.iter().map(|l| l.time).max().unwrap();
 
+    // Real 2010 paths through AS3549 (Global Crossing, then a tier-1) are tier-1 peering, not
+    // leaks: the built-in tier-1 list must know it.
+    assert!(
+        !events.iter().any(|e| e["kind"] == "route-leak"),
+        "no route leak in ordinary 2010 paths"
+    );
     let opened: Vec<&Value> = events
         .iter()
         .filter(|e| e["kind"] == "withdrawal" && e["event"] != "resolved")

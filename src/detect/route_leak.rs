@@ -20,11 +20,14 @@ use std::fmt;
 /// The built-in tier-1 (transit-free) list used without an as-rel file: the clique CAIDA fixed
 /// for its AS relationship inference in 2016 (174 209 286 701 1239 1299 2828 2914 3257 3320 3356
 /// 5511 6453 6461 6762 7018 12956, per the 2013-asrank-data-supplement README) plus 3491 (PCCW)
-/// and 6830 (Liberty Global), which today's tier-1 lists carry. Left out on purpose: 6939
-/// (Hurricane Electric buys IPv4 transit), 3549 and 3561 (folded into 3356). Sorted.
-pub const TIER1: [Asn; 19] = [
-    174, 209, 286, 701, 1239, 1299, 2828, 2914, 3257, 3320, 3356, 3491, 5511, 6453, 6461, 6762,
-    6830, 7018, 12956,
+/// and 6830 (Liberty Global), which today's tier-1 lists carry, and 3549 and 3561 (Global
+/// Crossing and Savvis: tier-1s until 2011, Lumen siblings of 3356 since, so still between
+/// tier-1s on many paths; without them a 2010 RIS replay accused 3549 of nine leaks that were
+/// ordinary tier-1 peering). Left out on purpose: 6939 (Hurricane Electric buys IPv4 transit).
+/// Sorted.
+pub const TIER1: [Asn; 21] = [
+    174, 209, 286, 701, 1239, 1299, 2828, 2914, 3257, 3320, 3356, 3491, 3549, 3561, 5511, 6453,
+    6461, 6762, 6830, 7018, 12956,
 ];
 
 /// What a neighbour of the leaker is to it, as far as the rule knows.
