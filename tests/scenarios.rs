@@ -2,19 +2,15 @@
 //! test writes. Each scenario asserts the semantics and compares the full JSON output with a
 //! golden file in `tests/golden/` (regenerate with `UPDATE_GOLDEN=1 cargo test --test scenarios`).
 
+#[path = "support/scenario.rs"]
+mod scenario;
 mod support;
 
+use scenario::{announce, kinds, pair, peer_down, Vp};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
 
-/// 2026-01-01T07:00:00Z, the start of every scenario.
-const T0: f64 = 1_767_250_800.0;
 const WATCHLIST: &str = "fixtures/scenarios/watchlist.yaml";
 const HIJACKER: u32 = 64666;
-
-/// A vantage point: RIS collector, peer address, peer AS.
-#[derive(Clone, Copy)]
-struct Vp(&'static str, &'static str, u32);
 
 const VP1: Vp = Vp("rrc00", "198.18.0.1", 3356);
 const VP2: Vp = Vp("rrc01", "198.18.0.2", 1299);
@@ -22,35 +18,10 @@ const VP3: Vp = Vp("rrc03", "198.18.0.3", 174);
 const VP4: Vp = Vp("rrc04", "2001:db8::4", 6939);
 const VP5: Vp = Vp("rrc05", "198.18.0.5", 2914);
 
-fn data(vp: Vp, t: f64) -> serde_json::Map<String, Value> {
-    let v = json!({"timestamp": T0 + t, "peer": vp.1, "peer_asn": vp.2.to_string(), "host": format!("{}.ripe.net", vp.0)});
-    v.as_object().cloned().unwrap()
-}
-
-fn announce(vp: Vp, t: f64, prefix: &str, path: Value) -> String {
-    let mut d = data(vp, t);
-    d.insert("type".into(), json!("UPDATE"));
-    d.insert("path".into(), path);
-    d.insert(
-        "announcements".into(),
-        json!([{"next_hop": vp.1, "prefixes": [prefix]}]),
-    );
-    json!({"type": "ris_message", "data": d}).to_string()
-}
-
+/// A withdrawal written as a bare `data` object (accepted as well as whole frames).
 fn withdraw(vp: Vp, t: f64, prefix: &str) -> String {
-    let mut d = data(vp, t);
-    d.insert("type".into(), json!("UPDATE"));
-    d.insert("withdrawals".into(), json!([prefix]));
-    // Bare `data` objects are accepted as well as whole frames.
-    Value::Object(d).to_string()
-}
-
-fn peer_down(vp: Vp, t: f64) -> String {
-    let mut d = data(vp, t);
-    d.insert("type".into(), json!("RIS_PEER_STATE"));
-    d.insert("state".into(), json!("down"));
-    json!({"type": "ris_message", "data": d}).to_string()
+    let frame: Value = serde_json::from_str(&scenario::withdraw(vp, t, prefix)).unwrap();
+    frame["data"].to_string()
 }
 
 /// An unrelated announcement that only moves data time forward.
@@ -60,60 +31,9 @@ fn tick(t: f64) -> String {
 
 /// Replays `lines` with the scenario watchlist; checks the golden file; returns the events.
 fn run(name: &str, lines: &[String], extra: &[&str]) -> Vec<Value> {
-    let dir = support::scratch(name);
-    let input = dir.join(format!("{name}.jsonl"));
-    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
     let mut args = vec!["--watchlist", WATCHLIST];
     args.extend_from_slice(extra);
-    let input_arg = input.to_str().unwrap().to_string();
-    args.push(&input_arg);
-    let output = support::replay(&args);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    check_golden(name, &output.stdout);
-    support::events(&output)
-}
-
-fn check_golden(name: &str, stdout: &[u8]) {
-    let golden: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(format!("{name}.jsonl"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&golden, stdout).unwrap();
-        return;
-    }
-    let expected = std::fs::read(&golden).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (run with UPDATE_GOLDEN=1 to create)",
-            golden.display()
-        )
-    });
-    assert_eq!(
-        String::from_utf8_lossy(stdout),
-        String::from_utf8_lossy(&expected),
-        "output differs from {}",
-        golden.display()
-    );
-}
-
-fn kinds(events: &[Value]) -> Vec<(String, String)> {
-    events
-        .iter()
-        .map(|e| {
-            (
-                e["event"].as_str().unwrap().to_string(),
-                e["kind"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn pair(event: &str, kind: &str) -> (String, String) {
-    (event.to_string(), kind.to_string())
+    scenario::run(name, lines, &args)
 }
 
 #[test]

@@ -39,6 +39,14 @@ pub fn withdraw(vp: Vp, t: f64, prefix: &str) -> String {
     json!({"type": "ris_message", "data": d}).to_string()
 }
 
+/// `vp`'s session goes down (RIS_PEER_STATE) at `T0 + t`.
+pub fn peer_down(vp: Vp, t: f64) -> String {
+    let mut d = data(vp, t);
+    d.insert("type".into(), json!("RIS_PEER_STATE"));
+    d.insert("state".into(), json!("down"));
+    json!({"type": "ris_message", "data": d}).to_string()
+}
+
 /// Writes `lines` to a scratch file and replays it with `args` before the input.
 pub fn replay_lines(name: &str, lines: &[String], args: &[&str]) -> Output {
     let dir = crate::support::scratch(name);
