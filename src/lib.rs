@@ -36,6 +36,7 @@ pub mod state;
 pub mod detect;
 
 pub mod alert;
+pub mod store;
 
 pub mod sink;
 

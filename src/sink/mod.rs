@@ -1,9 +1,30 @@
 //! Sinks: alert events out to where people and machines read them. Sinks hold no detection
 //! logic; one enum variant per kind.
+//!
+//! The paging sinks (`alertmanager`, `pagerduty`, `webhook`, `syslog`) are one folder each with
+//! the same files: `config.rs` (the TOML keys), `encode.rs` (pure: event -> wire body),
+//! `client.rs` (async delivery with a timeout, errors that say whether a retry can help). They
+//! share one HTTP client ([`http_client::build`]); retries and the outbox are the caller's.
 
 mod jsonl;
 
+pub mod alertmanager;
+mod error;
+pub mod http_client;
+pub mod pagerduty;
+mod paging;
+pub mod routing;
+mod secret;
+pub mod syslog;
+#[cfg(test)]
+mod testing;
+mod validate;
+pub mod webhook;
+
+pub use error::{BoxError, DeliveryError, DeliveryFailure, SinkConfigError, MAX_BODY_EXCERPT};
 pub use jsonl::{JsonlSink, OutputFormat};
+pub use paging::PagingSink;
+pub use secret::Secret;
 
 use crate::alert::AlertEvent;
 

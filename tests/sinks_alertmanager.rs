@@ -1,0 +1,277 @@
+//! The `alertmanager` sink against the real Debian `prometheus-alertmanager`, whose own webhook
+//! receiver delivers to a recorder in the test: an open alert is active with bgpwatch's labels
+//! and annotations and reaches the webhook; `resolved` ends it; re-posts keep it alive.
+//! Skips (loudly) without the package, fails under `BGPWATCH_REQUIRE_LAB=1`.
+
+mod sinks_common;
+mod support;
+
+use bgpwatch::alert::Severity;
+use bgpwatch::config::Seconds;
+use bgpwatch::sink::alertmanager::{AlertmanagerConfig, AlertmanagerSink};
+use bgpwatch::sink::http_client;
+use chrono::{TimeDelta, Utc};
+use serde_json::{json, Value};
+use sinks_common::{open_event, resolved, updated, Answer, Receiver};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Alertmanager is ready well within this (1.05 s measured in LAB.md).
+const STARTUP: Duration = Duration::from_secs(20);
+/// Its webhook fires after `group_wait` (1 s here); allow for a slow shared machine.
+const NOTIFY_WITHIN: Duration = Duration::from_secs(15);
+/// The generatorURL bgpwatch puts on its alerts.
+const GENERATOR_URL: &str = "http://127.0.0.1:9324/api/v1/alerts";
+
+/// A running Alertmanager, killed (by its PID) on drop.
+struct Alertmanager {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Alertmanager {
+    /// Starts one on a free loopback port, its gossip listener off, routing every alert (one
+    /// group per `alert_id`) to `webhook` with resolved notifications on.
+    async fn start(test: &str, webhook: &str) -> Option<Alertmanager> {
+        let binary = support::tool("prometheus-alertmanager")?;
+        let dir = support::scratch(test);
+        let config = dir.join("alertmanager.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "route: {{receiver: recorder, group_by: [alert_id], group_wait: 1s, \
+                 group_interval: 1s, repeat_interval: 1h}}\n\
+                 receivers: [{{name: recorder, webhook_configs: [{{url: \"{webhook}\", \
+                 send_resolved: true}}]}}]\n"
+            ),
+        )
+        .unwrap();
+        let port = free_port();
+        let log = dir.join("alertmanager.log");
+        let child = Command::new(binary)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.path={}", dir.join("data").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--cluster.listen-address=")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("starting prometheus-alertmanager");
+        let mut am = Alertmanager {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        am.wait_ready().await;
+        Some(am)
+    }
+
+    async fn wait_ready(&mut self) {
+        let client = http_client::build().unwrap();
+        let deadline = tokio::time::Instant::now() + STARTUP;
+        loop {
+            let ready = client.get(format!("{}/-/ready", self.base)).send().await;
+            if ready.is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("alertmanager exited ({status}): {}", self.log_text());
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "not ready: {}",
+                self.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// `GET /api/v2/alerts` for one bgpwatch alert id: what Alertmanager shows as current.
+    async fn alerts(&self, alert_id: &str) -> Vec<Value> {
+        // filter=alert_id="<id>", percent-encoded
+        let url = format!(
+            "{}/api/v2/alerts?filter=alert_id%3D%22{alert_id}%22",
+            self.base
+        );
+        let response = http_client::build().unwrap().get(url).send().await.unwrap();
+        assert!(response.status().is_success());
+        response.json().await.unwrap()
+    }
+
+    fn sink(&self, configure: impl FnOnce(&mut AlertmanagerConfig)) -> AlertmanagerSink {
+        let mut config = AlertmanagerConfig::new(self.base.clone());
+        config.generator_url = Some(GENERATOR_URL.into());
+        configure(&mut config);
+        AlertmanagerSink::new(config, http_client::build().unwrap()).unwrap()
+    }
+}
+
+impl Drop for Alertmanager {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// A recorder for Alertmanager's webhook notifications.
+async fn recorder() -> (Receiver, String) {
+    let receiver = Receiver::start(|_, _| Answer::new(200, "")).await;
+    let url = format!("{}/alertmanager-webhook", receiver.base);
+    (receiver, url)
+}
+
+/// Waits for a webhook notification with `status` (`firing`, `resolved`) about `alert_id`.
+async fn notification(recorder: &Receiver, status: &str, alert_id: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + NOTIFY_WITHIN;
+    loop {
+        let found =
+            recorder.requests().iter().map(|r| r.json()).find(|n| {
+                n["status"] == status && n["alerts"][0]["labels"]["alert_id"] == alert_id
+            });
+        if let Some(found) = found {
+            return found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no {status} notification for {alert_id}: {:?}",
+            recorder
+                .requests()
+                .iter()
+                .map(|r| r.json())
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn open_alert_is_active_with_labels_reaches_the_webhook_and_resolve_ends_it() {
+    let (recorder, webhook) = recorder().await;
+    let Some(am) = Alertmanager::start("am-open-resolve", &webhook).await else {
+        return;
+    };
+    let sink = am.sink(|_| {});
+    let open = open_event(
+        "a1b2c3d4e5f60718",
+        "198.51.100.0/24",
+        Utc::now() - TimeDelta::seconds(5),
+    );
+
+    sink.deliver(&open)
+        .await
+        .expect("Alertmanager accepts the open alert");
+    let shown = am.alerts(&open.id).await;
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    let alert = &shown[0];
+    assert_eq!(alert["status"]["state"], "active");
+    assert_eq!(
+        alert["labels"],
+        json!({
+            "alertname": "BgpwatchOriginHijack",
+            "alert_id": "a1b2c3d4e5f60718",
+            "kind": "origin-hijack",
+            "severity": "critical",
+            "prefix": "198.51.100.0/24",
+            "origin": "64666",
+            "group": "pk-gov"
+        })
+    );
+    assert_eq!(alert["annotations"]["summary"], open.summary.as_str());
+    assert_eq!(alert["annotations"]["offender"], "AS64666");
+    assert_eq!(alert["annotations"]["expected_origins"], "AS64500");
+    assert_eq!(alert["annotations"]["rpki"], "invalid");
+    assert_eq!(alert["generatorURL"], GENERATOR_URL);
+
+    let firing = notification(&recorder, "firing", &open.id).await;
+    assert_eq!(firing["alerts"][0]["labels"]["prefix"], "198.51.100.0/24");
+    assert_eq!(
+        firing["alerts"][0]["annotations"]["summary"],
+        open.summary.as_str()
+    );
+
+    sink.deliver(&resolved(&open, Utc::now()))
+        .await
+        .expect("Alertmanager accepts the resolve");
+    assert_eq!(
+        am.alerts(&open.id).await,
+        Vec::<Value>::new(),
+        "no longer current"
+    );
+    let resolution = notification(&recorder, "resolved", &open.id).await;
+    assert_eq!(resolution["alerts"][0]["status"], "resolved");
+}
+
+#[tokio::test]
+async fn repost_keeps_an_alert_active_past_expire_after_while_an_unposted_one_ends() {
+    const EXPIRE_AFTER_SECS: u64 = 2;
+    let (_recorder, webhook) = recorder().await;
+    let Some(am) = Alertmanager::start("am-repost", &webhook).await else {
+        return;
+    };
+    let sink = am.sink(|c| {
+        c.repost_interval = Some(Seconds(1));
+        c.expire_after = Some(Seconds(EXPIRE_AFTER_SECS));
+    });
+    let now = Utc::now();
+    let kept = open_event("0000000000000001", "198.51.100.0/24", now);
+    let left = open_event("0000000000000002", "203.0.113.0/24", now);
+    sink.deliver(&kept).await.unwrap();
+    sink.deliver(&left).await.unwrap();
+
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    sink.repost(std::slice::from_ref(&kept))
+        .await
+        .expect("re-post accepted");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let kept_now = am.alerts(&kept.id).await;
+    assert_eq!(
+        kept_now.len(),
+        1,
+        "re-posted alert still current: {kept_now:?}"
+    );
+    assert_eq!(kept_now[0]["status"]["state"], "active");
+    assert_eq!(
+        am.alerts(&left.id).await,
+        Vec::<Value>::new(),
+        "ended {EXPIRE_AFTER_SECS} s after its post"
+    );
+}
+
+#[tokio::test]
+async fn severity_update_leaves_one_active_alert_with_the_new_severity() {
+    let (_recorder, webhook) = recorder().await;
+    let Some(am) = Alertmanager::start("am-update", &webhook).await else {
+        return;
+    };
+    let sink = am.sink(|_| {});
+    let open = open_event(
+        "feedc0de00000003",
+        "198.51.100.0/24",
+        Utc::now() - TimeDelta::seconds(5),
+    );
+    sink.deliver(&open).await.unwrap();
+    sink.deliver(&updated(&open, Severity::Warning, Utc::now()))
+        .await
+        .unwrap();
+
+    let shown = am.alerts(&open.id).await;
+    let severities: Vec<&Value> = shown.iter().map(|a| &a["labels"]["severity"]).collect();
+    assert_eq!(
+        severities,
+        [&json!("warning")],
+        "the critical copy ended: {shown:?}"
+    );
+}
