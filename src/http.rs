@@ -1,6 +1,8 @@
 //! The HTTP interface (loopback by default): `/metrics` for Prometheus, `/healthz` for load
-//! balancers and humans (200 only when every source is live).
+//! balancers and humans (200 only when every source is live), and the status page at `/` for
+//! operators without Grafana.
 
+use crate::status_page::StatusPage;
 use crate::telemetry::{FeedHealth, FeedStatus, Telemetry};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -17,6 +19,8 @@ pub struct HttpState {
     pub telemetry: Arc<Telemetry>,
     /// Feed health.
     pub health: Arc<FeedHealth>,
+    /// Open alerts and visibility history, fed by the detection task.
+    pub status: Arc<StatusPage>,
 }
 
 /// The routes.
@@ -24,6 +28,7 @@ pub fn router(state: HttpState) -> Router {
     Router::new()
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
+        .route("/", get(status_page))
         .with_state(state)
 }
 
@@ -53,4 +58,23 @@ async fn healthz(State(state): State<HttpState>) -> impl IntoResponse {
     };
     let body = json!({"status": if all_live { "ok" } else { "degraded" }, "feeds": feeds});
     (code, Json(body))
+}
+
+/// The page's own inline `<style>` and SVG are all it may use: nothing is loaded or run.
+const STATUS_PAGE_CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
+
+async fn status_page(State(state): State<HttpState>) -> impl IntoResponse {
+    let html = state
+        .status
+        .render(&state.health.snapshot(), chrono::Utc::now());
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, STATUS_PAGE_CSP),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
 }

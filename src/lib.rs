@@ -50,4 +50,6 @@ pub mod pipeline;
 
 pub mod http;
 
+pub mod status_page;
+
 pub mod telemetry;

@@ -16,6 +16,7 @@ use crate::source::bmp_station;
 use crate::source::live::{LiveBatch, SourceHandle};
 use crate::source::ris_live_client::{self, RisLiveSettings};
 use crate::source::{read_file, ReadStats};
+use crate::status_page::StatusPage;
 use crate::telemetry::{FeedHealth, FeedStatus, Telemetry};
 use crate::watchlist::Watchlist;
 use chrono::Utc;
@@ -60,6 +61,14 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
     telemetry.watchlist_loaded(&watchlist);
     let health = Arc::new(FeedHealth::default());
     let mut sinks = open_sinks(&config.sinks)?;
+    telemetry.service_started(
+        &config.sources.iter().map(|s| s.name()).collect::<Vec<_>>(),
+        &sinks.iter().map(|s| s.name()).collect::<Vec<_>>(),
+    );
+    let status = Arc::new(StatusPage::new(
+        watchlist.clone(),
+        &config.engine.visibility,
+    ));
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
     let (stop_tx, stop_rx) = watch::channel(false);
 
@@ -73,6 +82,7 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
     let http_state = HttpState {
         telemetry: telemetry.clone(),
         health: health.clone(),
+        status: status.clone(),
     };
     let mut http_stop = stop_rx.clone();
     tokio::spawn(async move {
@@ -113,6 +123,7 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
         drops_seen: BTreeMap::new(),
         sinks: &mut sinks,
         events: Vec::new(),
+        status,
     };
     detection.run(rx).await;
     let _ = stop_tx.send(true);
@@ -234,6 +245,7 @@ struct Detection<'a> {
     drops_seen: BTreeMap<String, Instant>,
     sinks: &'a mut Vec<Sink>,
     events: Vec<AlertEvent>,
+    status: Arc<StatusPage>,
 }
 
 impl Detection<'_> {
@@ -290,6 +302,8 @@ impl Detection<'_> {
         let now = Utc::now();
         self.engine.advance(now, &mut self.events);
         for (name, feed) in self.health.snapshot() {
+            self.telemetry
+                .feed_health(&name, feed.status(now) == FeedStatus::Live);
             match feed.status(now) {
                 FeedStatus::Stalled { since, reason } => {
                     self.feed_alerts
@@ -316,6 +330,9 @@ impl Detection<'_> {
         }
         self.telemetry
             .vantage_points("all", self.engine.state().vantage_points_up());
+        let readings = self.engine.visibility_readings();
+        self.telemetry.visibility_read(readings);
+        self.status.visibility(readings, now);
         self.deliver(None);
     }
 
@@ -323,6 +340,7 @@ impl Detection<'_> {
         for event in self.events.drain(..) {
             self.telemetry
                 .alert_emitted(&event, received.map(|r| r.elapsed()));
+            self.status.alert(&event);
             for sink in self.sinks.iter_mut() {
                 let result = sink.deliver(&event);
                 self.telemetry.notification(sink.name(), result.is_ok());

@@ -3,6 +3,7 @@
 //! (DESIGN.md section 8).
 
 mod health;
+mod service;
 
 pub use health::{FeedHealth, FeedState, FeedStatus};
 
@@ -33,6 +34,7 @@ pub struct Telemetry {
     notifications_total: IntCounterVec,
     dropped_updates_total: IntCounterVec,
     input_errors_total: IntCounterVec,
+    prefix_visibility: service::PrefixVisibility,
 }
 
 fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -131,6 +133,7 @@ impl Telemetry {
                 "Malformed messages or connections rejected, by source",
                 &["source"],
             ),
+            prefix_visibility: service::PrefixVisibility::register(&r),
             registry: r,
         }
     }
