@@ -11,6 +11,7 @@ use crate::alert::{AlertEvent, FeedAlerts};
 use crate::config::{Config, SinkConfig, SourceConfig};
 use crate::engine::Engine;
 use crate::http::{router, HttpState};
+use crate::rpki::{self, live::VrpFeeds, VrpFile};
 use crate::sink::{JsonlSink, Sink, SinkError};
 use crate::source::bmp_station;
 use crate::source::live::{LiveBatch, SourceHandle};
@@ -49,6 +50,9 @@ pub enum PipelineError {
         /// Why.
         source: std::io::Error,
     },
+    /// The configured VRP file cannot be used at start.
+    #[error("{0}")]
+    Vrps(crate::rpki::VrpFileError),
     /// A sink could not be opened or written.
     #[error(transparent)]
     Sink(#[from] SinkError),
@@ -114,7 +118,15 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
     }
     drop(tx);
 
+    // VRPs: a file reloaded when it changes and/or an RTR cache; the last good set stays in force.
+    let vrp_file = match &config.vrps_file {
+        Some(path) => Some(VrpFile::open(path).map_err(PipelineError::Vrps)?),
+        None => None,
+    };
+    let vrps = (vrp_file.is_some() || config.rtr.is_some())
+        .then(|| rpki::live::follow(vrp_file, config.rtr.clone()));
     let mut detection = Detection {
+        vrps,
         engine: Engine::new(watchlist, config.engine),
         feed_alerts: FeedAlerts::default(),
         telemetry,
@@ -210,6 +222,7 @@ fn load_mrt(paths: &[std::path::PathBuf], handle: &SourceHandle) {
                 stats,
                 received: Instant::now(),
             };
+            handle.health.data(&handle.name);
             handle.tx.blocking_send(batch).is_ok()
         };
         let mut emit = |item| {
@@ -246,6 +259,7 @@ struct Detection<'a> {
     sinks: &'a mut Vec<Sink>,
     events: Vec<AlertEvent>,
     status: Arc<StatusPage>,
+    vrps: Option<VrpFeeds>,
 }
 
 impl Detection<'_> {
@@ -298,8 +312,30 @@ impl Detection<'_> {
         }
     }
 
+    /// Takes a new VRP set when one was published; a VRP source in trouble raises
+    /// `feed-stalled` (the last good set stays in force) and resolves it when healthy again.
+    fn follow_vrps(&mut self, now: chrono::DateTime<Utc>) {
+        let Some(feeds) = self.vrps.as_mut() else {
+            return;
+        };
+        if feeds.vrps.has_changed().unwrap_or(false) {
+            let set = feeds.vrps.borrow_and_update().clone();
+            self.engine.set_vrps(set);
+        }
+        let health = feeds.health.borrow().clone();
+        for (feed, problem) in health {
+            match problem {
+                Some(reason) => self
+                    .feed_alerts
+                    .stalled(feed, now, reason, now, &mut self.events),
+                None => self.feed_alerts.recovered(feed, now, &mut self.events),
+            }
+        }
+    }
+
     fn tick(&mut self) {
         let now = Utc::now();
+        self.follow_vrps(now);
         self.engine.advance(now, &mut self.events);
         for (name, feed) in self.health.snapshot() {
             self.telemetry

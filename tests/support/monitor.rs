@@ -36,12 +36,17 @@ impl Monitor {
 
     /// [`Monitor::start`] with extra `[detect]` keys (TOML lines, e.g. `resolve_after = "2s"`).
     pub fn start_with(name: &str, detect: &str, sources: &str) -> Monitor {
+        Monitor::start_full(name, "", detect, sources)
+    }
+
+    /// [`Monitor::start_with`] plus top-level keys (TOML lines, e.g. `vrps = "file"`).
+    pub fn start_full(name: &str, top: &str, detect: &str, sources: &str) -> Monitor {
         let dir = crate::support::scratch(name);
         let alerts = dir.join("alerts.jsonl");
         let http = format!("127.0.0.1:{}", free_port());
         let config = dir.join("bgpwatch.toml");
         let toml = format!(
-            "watchlist = [\"fixtures/scenarios/watchlist.yaml\"]\nstate = \"{}\"\n[http]\nlisten = \"{http}\"\n[detect]\nmin_peers = 2\n{detect}\n{sources}\n[[sinks]]\ntype = \"jsonl\"\npath = \"{}\"\n",
+            "watchlist = [\"fixtures/scenarios/watchlist.yaml\"]\nstate = \"{}\"\n{top}\n[http]\nlisten = \"{http}\"\n[detect]\nmin_peers = 2\n{detect}\n{sources}\n[[sinks]]\ntype = \"jsonl\"\npath = \"{}\"\n",
             dir.join("state.db").display(),
             alerts.display()
         );
