@@ -18,6 +18,7 @@ use crate::source::live::{LiveBatch, SourceHandle};
 use crate::source::ris_live_client::{self, RisLiveSettings};
 use crate::source::{read_file, ReadStats};
 use crate::status_page::StatusPage;
+use crate::store::Store;
 use crate::telemetry::{FeedHealth, FeedStatus, Telemetry};
 use crate::watchlist::Watchlist;
 use chrono::Utc;
@@ -50,6 +51,9 @@ pub enum PipelineError {
         /// Why.
         source: std::io::Error,
     },
+    /// The alert state database cannot be used.
+    #[error("{0}")]
+    Store(crate::store::StoreError),
     /// The configured VRP file cannot be used at start.
     #[error("{0}")]
     Vrps(crate::rpki::VrpFileError),
@@ -118,6 +122,9 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
     }
     drop(tx);
 
+    // Alert state survives shutdown and crashes; a corrupt, foreign or locked file stops the
+    // start with a clear message rather than being recreated.
+    let store = Store::open(&config.state).map_err(PipelineError::Store)?;
     // VRPs: a file reloaded when it changes and/or an RTR cache; the last good set stays in force.
     let vrp_file = match &config.vrps_file {
         Some(path) => Some(VrpFile::open(path).map_err(PipelineError::Vrps)?),
@@ -126,6 +133,7 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
     let vrps = (vrp_file.is_some() || config.rtr.is_some())
         .then(|| rpki::live::follow(vrp_file, config.rtr.clone()));
     let mut detection = Detection {
+        store,
         vrps,
         engine: Engine::new(watchlist, config.engine),
         feed_alerts: FeedAlerts::default(),
@@ -260,6 +268,7 @@ struct Detection<'a> {
     events: Vec<AlertEvent>,
     status: Arc<StatusPage>,
     vrps: Option<VrpFeeds>,
+    store: Store,
 }
 
 impl Detection<'_> {
@@ -377,6 +386,10 @@ impl Detection<'_> {
             self.telemetry
                 .alert_emitted(&event, received.map(|r| r.elapsed()));
             self.status.alert(&event);
+            // Alert events are rare; one synchronous commit each keeps the state exact.
+            if let Err(e) = self.store.record(&event) {
+                tracing::error!("cannot persist alert {}: {e}", event.id);
+            }
             for sink in self.sinks.iter_mut() {
                 let result = sink.deliver(&event);
                 self.telemetry.notification(sink.name(), result.is_ok());
