@@ -9,7 +9,7 @@ mod server;
 mod support;
 
 use monitor::Monitor;
-use serde_json::{json, Value};
+use serde_json::Value;
 use server::Action;
 use std::time::Duration;
 
@@ -23,13 +23,6 @@ const BLOCKS: [&str; 4] = [
 /// Four blocks, two beacons, RIS_PEER_STATE.
 const SUBSCRIPTIONS: usize = 7;
 
-fn hijack_line(peer: &str, peer_asn: u32, t: f64) -> String {
-    json!({"type": "ris_message", "data": {"timestamp": t, "peer": peer, "peer_asn": peer_asn.to_string(),
-        "host": "rrc00.ripe.net", "type": "UPDATE", "path": [peer_asn, 64666],
-        "announcements": [{"next_hop": peer, "prefixes": ["198.51.100.0/24"]}]}})
-    .to_string()
-}
-
 /// Real RIS Live lines (1,000 frames of 2019) with two vantage points hijacking a watched prefix.
 fn real_lines_with_hijack() -> Option<Vec<String>> {
     let file = support::data_file("ris-live/morrowc-rislive.1k-msgs.jsonl")?;
@@ -38,8 +31,14 @@ fn real_lines_with_hijack() -> Option<Vec<String>> {
         .lines()
         .map(String::from)
         .collect();
-    lines.insert(400, hijack_line("198.18.0.1", 3356, 1_558_620_100.0));
-    lines.insert(700, hijack_line("198.18.0.2", 1299, 1_558_620_101.0));
+    lines.insert(
+        400,
+        server::hijack_frame("198.18.0.1", 3356, 1_558_620_100.0),
+    );
+    lines.insert(
+        700,
+        server::hijack_frame("198.18.0.2", 1299, 1_558_620_101.0),
+    );
     Some(lines)
 }
 
@@ -136,12 +135,12 @@ async fn reconnects_and_resubscribes_after_the_server_drops_the_connection() {
     let server = server::start(vec![
         vec![
             Action::AwaitSubscriptions(SUBSCRIPTIONS),
-            Action::Send(vec![hijack_line("198.18.0.1", 3356, 1.0e9)]),
+            Action::Send(vec![server::hijack_frame("198.18.0.1", 3356, 1.0e9)]),
             Action::Drop,
         ],
         vec![
             Action::AwaitSubscriptions(SUBSCRIPTIONS),
-            Action::Send(vec![hijack_line("198.18.0.2", 1299, 1.0e9 + 1.0)]),
+            Action::Send(vec![server::hijack_frame("198.18.0.2", 1299, 1.0e9 + 1.0)]),
             Action::Idle,
         ],
     ])
@@ -229,13 +228,13 @@ async fn garbage_huge_frames_and_ris_error_do_not_stop_detection() {
         vec![
             Action::AwaitSubscriptions(SUBSCRIPTIONS),
             Action::Send(garbage),
-            Action::Send(vec![hijack_line("198.18.0.1", 3356, 1.0e9)]),
+            Action::Send(vec![server::hijack_frame("198.18.0.1", 3356, 1.0e9)]),
             Action::SendHuge(4 << 20),
             Action::Idle,
         ],
         vec![
             Action::AwaitSubscriptions(SUBSCRIPTIONS),
-            Action::Send(vec![hijack_line("198.18.0.2", 1299, 1.0e9 + 1.0)]),
+            Action::Send(vec![server::hijack_frame("198.18.0.2", 1299, 1.0e9 + 1.0)]),
             Action::Idle,
         ],
     ])

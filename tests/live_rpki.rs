@@ -9,19 +9,11 @@ mod server;
 mod support;
 
 use monitor::Monitor;
-use serde_json::json;
 use server::Action;
 use std::time::Duration;
 
 const ROAS: &str =
     r#"{"roas":[{"asn":"AS64500","prefix":"198.51.100.0/24","maxLength":24,"ta":"test"}]}"#;
-
-fn hijack(peer: &str, asn: u32, t: f64) -> String {
-    json!({"type": "ris_message", "data": {"timestamp": t, "peer": peer, "peer_asn": asn.to_string(),
-        "host": "rrc00.ripe.net", "type": "UPDATE", "path": [asn, 64666],
-        "announcements": [{"next_hop": peer, "prefixes": ["198.51.100.0/24"]}]}})
-    .to_string()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn alerts_carry_the_rpki_state_and_an_emptied_vrp_file_keeps_the_last_good_set() {
@@ -30,8 +22,8 @@ async fn alerts_carry_the_rpki_state_and_an_emptied_vrp_file_keeps_the_last_good
     std::fs::write(&vrps, ROAS).unwrap();
     let server = server::start(vec![vec![
         Action::Send(vec![
-            hijack("198.18.0.1", 3356, 1.0e9),
-            hijack("198.18.0.2", 1299, 1.0e9 + 1.0),
+            server::hijack_frame("198.18.0.1", 3356, 1.0e9),
+            server::hijack_frame("198.18.0.2", 1299, 1.0e9 + 1.0),
         ]),
         Action::Idle,
     ]])

@@ -10,23 +10,15 @@ mod support;
 
 use bgpwatch::store::Store;
 use monitor::Monitor;
-use serde_json::json;
 use server::Action;
 use std::time::Duration;
-
-fn hijack(peer: &str, asn: u32, t: f64) -> String {
-    json!({"type": "ris_message", "data": {"timestamp": t, "peer": peer, "peer_asn": asn.to_string(),
-        "host": "rrc00.ripe.net", "type": "UPDATE", "path": [asn, 64666],
-        "announcements": [{"next_hop": peer, "prefixes": ["198.51.100.0/24"]}]}})
-    .to_string()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_open_alert_is_in_the_state_database_after_shutdown() {
     let server = server::start(vec![vec![
         Action::Send(vec![
-            hijack("198.18.0.1", 3356, 1.0e9),
-            hijack("198.18.0.2", 1299, 1.0e9 + 1.0),
+            server::hijack_frame("198.18.0.1", 3356, 1.0e9),
+            server::hijack_frame("198.18.0.2", 1299, 1.0e9 + 1.0),
         ]),
         Action::Idle,
     ]])

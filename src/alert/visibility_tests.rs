@@ -1,6 +1,7 @@
 //! The visibility lifecycle on synthetic readings.
 
 use super::*;
+use crate::alert::Severity;
 use chrono::TimeZone;
 
 const T0: i64 = 1_767_250_800;

@@ -8,6 +8,14 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 
+/// A RIS Live frame: `peer` (AS `asn`) announces 198.51.100.0/24 from AS64666 at `t`.
+pub fn hijack_frame(peer: &str, asn: u32, t: f64) -> String {
+    serde_json::json!({"type": "ris_message", "data": {"timestamp": t, "peer": peer, "peer_asn": asn.to_string(),
+        "host": "rrc00.ripe.net", "type": "UPDATE", "path": [asn, 64666],
+        "announcements": [{"next_hop": peer, "prefixes": ["198.51.100.0/24"]}]}})
+    .to_string()
+}
+
 /// What the server does on one connection, in order.
 #[derive(Debug, Clone)]
 pub enum Action {
