@@ -9,25 +9,29 @@
 
 use crate::alert::{AlertEvent, FeedAlerts};
 use crate::config::{Config, SinkConfig, SourceConfig};
-use crate::engine::Engine;
+use crate::engine::{Engine, InterestFilter};
 use crate::http::{router, HttpState};
 use crate::rpki::{self, live::VrpFeeds, VrpFile};
 use crate::sink::{JsonlSink, Sink, SinkError};
 use crate::source::bmp_station;
-use crate::source::live::{LiveBatch, SourceHandle};
+use crate::source::live::{LiveBatch, LiveInterest, SourceHandle};
 use crate::source::ris_live_client::{self, RisLiveSettings};
 use crate::source::{read_file, ReadStats};
 use crate::status_page::StatusPage;
 use crate::store::Store;
-use crate::telemetry::{FeedHealth, FeedStatus, Telemetry};
+use crate::telemetry::{FeedHealth, FeedStatus, Telemetry, UpdateCounters};
+use crate::update::Asn;
 use crate::watchlist::Watchlist;
 use chrono::Utc;
+use ipnet::IpNet;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::signal::unix::{signal, Signal, SignalKind};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
 
 /// Batches in flight between sources and detection.
 pub const CHANNEL_CAPACITY: usize = 4096;
@@ -37,6 +41,8 @@ const BATCHES_PER_SETTLE: usize = 256;
 const TICK: Duration = Duration::from_secs(1);
 /// Items per batch when bootstrapping from MRT files.
 const MRT_BATCH: usize = 4096;
+/// Time the sources get at shutdown to end their sessions (a websocket Close, the log line).
+const SOURCES_STOP_WAIT: Duration = Duration::from_secs(2);
 
 /// Why the service could not start or had to stop.
 #[derive(Debug, thiserror::Error)]
@@ -68,7 +74,7 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
     let telemetry = Arc::new(Telemetry::new());
     telemetry.watchlist_loaded(&watchlist);
     let health = Arc::new(FeedHealth::default());
-    let mut sinks = open_sinks(&config.sinks)?;
+    let sinks = open_sinks(&config.sinks)?;
     telemetry.service_started(
         &config.sources.iter().map(|s| s.name()).collect::<Vec<_>>(),
         &sinks.iter().map(|s| s.name()).collect::<Vec<_>>(),
@@ -107,6 +113,7 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
     tracing::info!(listen = %config.http_listen, "http listening");
 
     let mut drops = BTreeMap::new();
+    let mut source_tasks = Vec::new();
     for source in &config.sources {
         let dropped = Arc::new(AtomicU64::new(0));
         let handle = SourceHandle {
@@ -118,7 +125,7 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
             dropped: dropped.clone(),
         };
         drops.insert(source.name().to_string(), dropped);
-        spawn_source(source, watchlist.clone(), handle).await?;
+        source_tasks.extend(spawn_source(source, watchlist.clone(), handle).await?);
     }
     drop(tx);
 
@@ -132,24 +139,36 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
     };
     let vrps = (vrp_file.is_some() || config.rtr.is_some())
         .then(|| rpki::live::follow(vrp_file, config.rtr.clone()));
-    let mut detection = Detection {
+    let detection = Detection {
         store,
         vrps,
         engine: Engine::new(watchlist, config.engine),
         feed_alerts: FeedAlerts::default(),
+        counters: telemetry.update_counters(),
         telemetry,
         health,
         drops,
         drops_seen: BTreeMap::new(),
-        sinks: &mut sinks,
+        sinks,
         events: Vec::new(),
         status,
     };
-    detection.run(rx).await;
+    // Detection is a task of its own rather than the runtime's main future: a batch handed over
+    // by a source is handled by the same worker right away, with no wake-up of another thread.
+    let mut sinks = match tokio::spawn(detection.run(rx)).await {
+        Ok(sinks) => sinks,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    };
     let _ = stop_tx.send(true);
     for sink in sinks.iter_mut() {
         sink.flush()?;
     }
+    let sources_ended = async {
+        for task in source_tasks {
+            let _ = task.await;
+        }
+    };
+    let _ = tokio::time::timeout(SOURCES_STOP_WAIT, sources_ended).await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -167,11 +186,13 @@ fn open_sinks(configs: &[SinkConfig]) -> Result<Vec<Sink>, SinkError> {
         .collect()
 }
 
+/// Starts a source; returns its task when it is one that ends at shutdown (the MRT bootstrap
+/// runs to the end of its files).
 async fn spawn_source(
     source: &SourceConfig,
     watchlist: Arc<Watchlist>,
     handle: SourceHandle,
-) -> Result<(), PipelineError> {
+) -> Result<Option<JoinHandle<()>>, PipelineError> {
     let stall_after = source.stall_after();
     match source {
         SourceConfig::RisLive { url, mode, .. } => {
@@ -186,7 +207,9 @@ async fn spawn_source(
                 mode: *mode,
                 stall_after,
             };
-            tokio::spawn(ris_live_client::run(settings, watchlist, handle));
+            let interest = live_interest(watchlist.clone());
+            let task = ris_live_client::run(settings, watchlist, interest, handle);
+            Ok(Some(tokio::spawn(task)))
         }
         SourceConfig::Bmp { listen, .. } => {
             let listener =
@@ -204,7 +227,7 @@ async fn spawn_source(
                 chrono::Duration::from_std(stall_after).unwrap_or_default(),
                 false,
             );
-            tokio::spawn(bmp_station::run(listener, handle));
+            Ok(Some(tokio::spawn(bmp_station::run(listener, handle))))
         }
         SourceConfig::Mrt { paths, .. } => {
             handle
@@ -212,9 +235,19 @@ async fn spawn_source(
                 .register(&handle.name, "mrt", chrono::Duration::zero(), false);
             let paths = paths.clone();
             tokio::task::spawn_blocking(move || load_mrt(&paths, &handle));
+            Ok(None)
         }
     }
-    Ok(())
+}
+
+/// What a live feed converts: whatever [`InterestFilter`] says the engine needs, and every
+/// withdrawal (the route withdrawn may have come from another source, such as an MRT bootstrap
+/// of the same collector). The engine ignores the rest, so skipping it changes nothing but cost.
+fn live_interest(watchlist: Arc<Watchlist>) -> LiveInterest {
+    let mut filter = InterestFilter::new(watchlist);
+    Box::new(move |prefix: &IpNet, origins: Option<&[Asn]>| {
+        origins.is_none() || filter.wants(prefix, origins)
+    })
 }
 
 /// Bootstrap: MRT files (a RIB, then updates) through the same engine, before live data.
@@ -257,25 +290,27 @@ fn load_mrt(paths: &[std::path::PathBuf], handle: &SourceHandle) {
 }
 
 /// The detection task's state.
-struct Detection<'a> {
+struct Detection {
     engine: Engine,
     feed_alerts: FeedAlerts,
+    counters: UpdateCounters,
     telemetry: Arc<Telemetry>,
     health: Arc<FeedHealth>,
     drops: BTreeMap<String, Arc<AtomicU64>>,
     drops_seen: BTreeMap<String, Instant>,
-    sinks: &'a mut Vec<Sink>,
+    sinks: Vec<Sink>,
     events: Vec<AlertEvent>,
     status: Arc<StatusPage>,
     vrps: Option<VrpFeeds>,
     store: Store,
 }
 
-impl Detection<'_> {
-    async fn run(&mut self, mut rx: mpsc::Receiver<LiveBatch>) {
+impl Detection {
+    /// Runs until the sources are gone or a signal arrives; hands the sinks back for flushing.
+    async fn run(mut self, mut rx: mpsc::Receiver<LiveBatch>) -> Vec<Sink> {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut terminate = signal_stream();
+        let mut stop = stop_signal();
         loop {
             tokio::select! {
                 batch = rx.recv() => match batch {
@@ -283,8 +318,7 @@ impl Detection<'_> {
                     None => break,
                 },
                 _ = tick.tick() => self.tick(),
-                _ = tokio::signal::ctrl_c() => { tracing::info!("SIGINT: shutting down"); break }
-                _ = terminate.recv() => { tracing::info!("SIGTERM: shutting down"); break }
+                _ = &mut stop => break,
             }
         }
         // Detection drains what the sources already handed over, then settles.
@@ -293,6 +327,7 @@ impl Detection<'_> {
         }
         self.engine.flush(&mut self.events);
         self.deliver(None);
+        self.sinks
     }
 
     /// Handles `first` and whatever else is queued (up to a bound), then settles and delivers.
@@ -314,7 +349,7 @@ impl Detection<'_> {
 
     fn handle(&mut self, batch: &LiveBatch) {
         let now = Utc::now();
-        self.telemetry
+        self.counters
             .updates_received(&batch.source, &batch.stats, now.timestamp());
         for item in &batch.items {
             self.engine.handle_at(item, now, &mut self.events);
@@ -401,23 +436,32 @@ impl Detection<'_> {
     }
 }
 
-/// SIGTERM as a stream (never fires where signals cannot be installed).
-fn signal_stream() -> tokio::sync::mpsc::Receiver<()> {
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
+/// Resolves at SIGINT or SIGTERM (never where neither can be watched). The signals are watched
+/// once, by their own task, rather than re-armed at every turn of the detection loop.
+fn stop_signal() -> oneshot::Receiver<()> {
+    let (tx, rx) = oneshot::channel();
+    let watch = |kind: SignalKind, name: &str| {
+        signal(kind)
+            .map_err(|e| tracing::warn!("cannot watch {name}: {e}"))
+            .ok()
+    };
+    let mut interrupt = watch(SignalKind::interrupt(), "SIGINT");
+    let mut terminate = watch(SignalKind::terminate(), "SIGTERM");
     tokio::spawn(async move {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => {
-                while term.recv().await.is_some() {
-                    if tx.send(()).await.is_err() {
-                        return;
-                    }
-                }
-            }
-            Err(e) => {
-                tracing::warn!("cannot watch SIGTERM: {e}");
-                std::future::pending::<()>().await;
-            }
+        tokio::select! {
+            Some(()) = received(&mut interrupt) => tracing::info!("SIGINT: shutting down"),
+            Some(()) = received(&mut terminate) => tracing::info!("SIGTERM: shutting down"),
+            else => std::future::pending().await,
         }
+        let _ = tx.send(());
     });
     rx
+}
+
+/// The next delivery of `signal`; never when it is not watched.
+async fn received(signal: &mut Option<Signal>) -> Option<()> {
+    match signal {
+        Some(signal) => signal.recv().await,
+        None => std::future::pending().await,
+    }
 }

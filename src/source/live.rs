@@ -2,14 +2,18 @@
 
 use super::{ReadContext, ReadStats, SourceError};
 use crate::telemetry::{FeedHealth, Telemetry};
-use crate::update::SourceItem;
+use crate::update::{Asn, SourceItem};
+use ipnet::IpNet;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{mpsc, watch};
 
-/// Items decoded from one message (or a few), with their counts and arrival time.
+/// Which updates a live source converts (see [`super::Interest`]); the others are only counted.
+pub type LiveInterest = Box<dyn FnMut(&IpNet, Option<&[Asn]>) -> bool + Send>;
+
+/// Items decoded from the messages of one wake-up, with their counts and arrival time.
 #[derive(Debug)]
 pub struct LiveBatch {
     /// The source's configured name.
@@ -20,6 +24,18 @@ pub struct LiveBatch {
     pub stats: ReadStats,
     /// When the message arrived (for detection latency).
     pub received: Instant,
+}
+
+impl LiveBatch {
+    /// Updates and feed events in the batch, the ones only counted (of no interest) included.
+    pub fn updates(&self) -> u64 {
+        self.stats.announcements + self.stats.withdrawals + self.stats.peer_events
+    }
+
+    /// Nothing to hand on: no item and no update counted.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty() && self.updates() == 0
+    }
 }
 
 /// Everything a live source task needs.
@@ -72,7 +88,7 @@ impl SourceHandle {
 
     /// Hands a batch on, waiting for room (TCP backpressure reaches the sender).
     pub async fn send(&self, batch: LiveBatch) -> bool {
-        if batch.items.is_empty() {
+        if batch.is_empty() {
             return true;
         }
         self.tx.send(batch).await.is_ok()
@@ -81,10 +97,10 @@ impl SourceHandle {
     /// Hands a batch on without waiting; when detection is behind, the batch is dropped, counted
     /// and alerted (a websocket cannot be slowed down without losing the session).
     pub fn try_send(&self, batch: LiveBatch) {
-        if batch.items.is_empty() {
+        if batch.is_empty() {
             return;
         }
-        let n = batch.items.len() as u64;
+        let n = batch.updates();
         if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(batch) {
             self.dropped.fetch_add(n, Ordering::Relaxed);
             self.telemetry.updates_dropped(&self.name, n);
@@ -155,6 +171,7 @@ mod tests {
         };
         handle.decode("peer", |ctx| {
             for _ in 0..n {
+                ctx.stats.peer_events += 1;
                 (ctx.emit)(SourceItem::Event(FeedEvent::PeerUp {
                     time: chrono::DateTime::UNIX_EPOCH,
                     vantage_point: vantage_point.clone(),

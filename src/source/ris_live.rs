@@ -2,113 +2,27 @@
 //! (`{"type":"ris_message","data":{...}}`) or bare `data` objects. UPDATE and RIS_PEER_STATE
 //! matter; other message types are counted and skipped.
 
+mod address;
+mod message;
+
 use super::ReadContext;
 use crate::update::{
-    timestamp_from_unix, AsPath, Change, Community, FeedEvent, PathHop, Route, RouteUpdate,
-    SourceItem, Timestamp, VantagePoint,
+    timestamp_from_unix, AsPath, Change, Community, FeedEvent, Route, RouteUpdate, SourceItem,
+    Timestamp, VantagePoint,
 };
 use ipnet::IpNet;
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
-use serde::Deserialize;
-use std::borrow::Cow;
+use message::{Announcement, Data, Frame};
 use std::collections::HashMap;
-use std::fmt;
 use std::io::{BufRead, Read};
 use std::net::IpAddr;
 use std::sync::Arc;
-
-/// One line: a frame or a bare data object (both have `type`).
-#[derive(Deserialize)]
-struct Message<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    data: Option<Box<Message<'a>>>,
-    timestamp: Option<f64>,
-    #[serde(borrow)]
-    peer: Option<Cow<'a, str>>,
-    peer_asn: Option<AsnField>,
-    #[serde(borrow)]
-    host: Option<Cow<'a, str>>,
-    path: Option<Vec<PathElem>>,
-    community: Option<Vec<(u32, u32)>>,
-    #[serde(borrow)]
-    announcements: Option<Vec<Announcement<'a>>>,
-    #[serde(borrow)]
-    withdrawals: Option<Vec<Cow<'a, str>>>,
-    #[serde(borrow)]
-    state: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    message: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-struct Announcement<'a> {
-    #[serde(borrow)]
-    next_hop: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    prefixes: Vec<Cow<'a, str>>,
-}
-
-/// `peer_asn` is a string in RIS Live ("11708"); accept a number too.
-struct AsnField(u32);
-
-impl<'de> Deserialize<'de> for AsnField {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = AsnField;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an AS number")
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<AsnField, E> {
-                u32::try_from(v)
-                    .map(AsnField)
-                    .map_err(|_| E::custom("AS number too large"))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<AsnField, E> {
-                v.trim_start_matches("AS")
-                    .parse()
-                    .map(AsnField)
-                    .map_err(E::custom)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// A path element: an AS number, or a nested list for an AS_SET.
-struct PathElem(PathHop);
-
-impl<'de> Deserialize<'de> for PathElem {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = PathElem;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an AS number or a list of AS numbers")
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<PathElem, E> {
-                u32::try_from(v)
-                    .map(|a| PathElem(PathHop::Asn(a)))
-                    .map_err(|_| E::custom("AS number too large"))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<PathElem, A::Error> {
-                let mut set = Vec::new();
-                while let Some(asn) = seq.next_element::<u32>()? {
-                    set.push(asn);
-                }
-                Ok(PathElem(PathHop::Set(set.into_boxed_slice())))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
 
 /// Turns RIS Live messages into source items; keeps collector names interned.
 #[derive(Default)]
 pub struct RisLiveDecoder {
     collectors: HashMap<String, Arc<str>>,
+    /// Prefixes of the message being decoded already announced (reused between messages).
+    seen: Vec<IpNet>,
 }
 
 /// Why one line was not used.
@@ -137,33 +51,32 @@ impl RisLiveDecoder {
         line: &str,
         ctx: &mut ReadContext<'_>,
     ) -> Result<bool, LineError> {
-        let outer: Message<'_> =
+        let frame: Frame<'_> =
             serde_json::from_str(line).map_err(|e| LineError::Malformed(e.to_string()))?;
-        let frame_kind = outer.kind.as_deref().unwrap_or("");
-        let msg = match outer.data {
-            Some(data) if frame_kind == "ris_message" || frame_kind.is_empty() => *data,
+        let frame_kind = frame.kind.as_deref().unwrap_or("");
+        let msg = match frame.data {
+            Some(data) if frame_kind == "ris_message" || frame_kind.is_empty() => data,
             Some(data) if frame_kind == "ris_error" => {
                 let text = data.message.as_deref().unwrap_or("no message").to_string();
                 return Err(LineError::ServerError(text));
             }
             Some(_) => return Ok(false),
-            None => outer,
+            None => frame.into_data(),
         };
         match msg.kind.as_deref() {
-            Some("UPDATE") => self.update(msg, ctx).map(|()| true),
-            Some("RIS_PEER_STATE") => self.peer_state(msg, ctx).map(|()| true),
+            Some("UPDATE") => self.update(&msg, ctx).map(|()| true),
+            Some("RIS_PEER_STATE") => self.peer_state(&msg, ctx).map(|()| true),
             Some(_) => Ok(false),
             None => Err(LineError::Malformed("no `type` field".into())),
         }
     }
 
-    fn header(&mut self, msg: &Message<'_>) -> Result<(Timestamp, VantagePoint), LineError> {
+    fn header(&mut self, msg: &Data<'_>) -> Result<(Timestamp, VantagePoint), LineError> {
         let missing = |field: &str| LineError::Malformed(format!("message has no `{field}`"));
         let time = timestamp_from_unix(msg.timestamp.ok_or_else(|| missing("timestamp"))?);
         let peer = msg.peer.as_deref().ok_or_else(|| missing("peer"))?;
-        let peer_ip: IpAddr = peer
-            .parse()
-            .map_err(|_| LineError::Malformed(format!("peer `{peer}` is not an IP address")))?;
+        let peer_ip = address::address(peer)
+            .ok_or_else(|| LineError::Malformed(format!("peer `{peer}` is not an IP address")))?;
         let peer_asn = msg.peer_asn.as_ref().ok_or_else(|| missing("peer_asn"))?.0;
         let collector = self.collector(msg.host.as_deref().unwrap_or("ris-live"));
         Ok((
@@ -176,8 +89,8 @@ impl RisLiveDecoder {
         ))
     }
 
-    fn update(&mut self, msg: Message<'_>, ctx: &mut ReadContext<'_>) -> Result<(), LineError> {
-        let (time, vantage_point) = self.header(&msg)?;
+    fn update(&mut self, msg: &Data<'_>, ctx: &mut ReadContext<'_>) -> Result<(), LineError> {
+        let (time, vantage_point) = self.header(msg)?;
         let mut bad_prefixes = Vec::new();
         for text in msg.withdrawals.iter().flatten() {
             match parse_prefix(text) {
@@ -190,40 +103,37 @@ impl RisLiveDecoder {
                 None => bad_prefixes.push(text.to_string()),
             }
         }
-        let as_path = AsPath::new(
-            msg.path
-                .unwrap_or_default()
-                .into_iter()
-                .map(|p| p.0)
-                .collect(),
-        );
-        let communities: Box<[Community]> = msg
-            .community
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(a, v)| Community::Standard(a as u16, v as u16))
-            .collect();
-        let mut seen: Vec<IpNet> = Vec::new();
+        // The path is parsed once per message; the route (path, communities) is built for the
+        // first prefix anyone wants, and the prefixes nobody wants are only counted.
+        let no_path = AsPath::default();
+        let as_path = msg.path.as_ref().map_or(&no_path, |p| &p.0);
+        let mut route: Option<Route> = None;
+        self.seen.clear();
         for announcement in msg.announcements.iter().flatten() {
-            let next_hop = announcement
-                .next_hop
-                .as_deref()
-                .and_then(|nh| nh.split(',').next())
-                .and_then(|nh| nh.trim().parse().ok());
+            let mut next_hop = None;
             for text in &announcement.prefixes {
                 let Some(prefix) = parse_prefix(text) else {
                     bad_prefixes.push(text.to_string());
                     continue;
                 };
-                if seen.contains(&prefix) {
+                if self.seen.contains(&prefix) {
                     continue;
                 }
-                seen.push(prefix);
-                let route = Route {
+                self.seen.push(prefix);
+                if !ctx.wants(&prefix, Some(as_path.origins())) {
+                    ctx.count_unwanted(true, time);
+                    continue;
+                }
+                let template = route.get_or_insert_with(|| Route {
                     as_path: as_path.clone(),
-                    next_hop,
-                    communities: communities.clone(),
+                    next_hop: None,
+                    communities: standard_communities(msg.community.as_deref()),
                     otc: None,
+                });
+                let next_hop = *next_hop.get_or_insert_with(|| first_next_hop(announcement));
+                let route = Route {
+                    next_hop,
+                    ..template.clone()
                 };
                 ctx.count_and_emit(SourceItem::Update(RouteUpdate {
                     time,
@@ -243,8 +153,8 @@ impl RisLiveDecoder {
         }
     }
 
-    fn peer_state(&mut self, msg: Message<'_>, ctx: &mut ReadContext<'_>) -> Result<(), LineError> {
-        let (time, vantage_point) = self.header(&msg)?;
+    fn peer_state(&mut self, msg: &Data<'_>, ctx: &mut ReadContext<'_>) -> Result<(), LineError> {
+        let (time, vantage_point) = self.header(msg)?;
         let state = msg.state.as_deref().unwrap_or("");
         let event = match state {
             "down" => FeedEvent::PeerDown {
@@ -301,8 +211,25 @@ fn read_document(document: &[u8], decoder: &mut RisLiveDecoder, ctx: &mut ReadCo
     }
 }
 
+/// The announcement's next hop: the first of a comma-separated list, when it is an address.
+fn first_next_hop(announcement: &Announcement<'_>) -> Option<IpAddr> {
+    announcement
+        .next_hop
+        .as_deref()
+        .and_then(|nh| nh.split(',').next())
+        .and_then(|nh| nh.trim().parse().ok())
+}
+
+/// RIS Live communities (`[[asn, value], ...]`) as RFC 1997 standard communities.
+fn standard_communities(list: Option<&[(u32, u32)]>) -> Box<[Community]> {
+    list.unwrap_or_default()
+        .iter()
+        .map(|&(a, v)| Community::Standard(a as u16, v as u16))
+        .collect()
+}
+
 fn parse_prefix(text: &str) -> Option<IpNet> {
-    text.trim().parse::<IpNet>().ok().map(|p| p.trunc())
+    address::prefix(text.trim())
 }
 
 /// Reads RIS Live JSON lines; a bad line is reported with its number and skipped.

@@ -2,15 +2,20 @@
 //! reconnects with jittered backoff, pings, and treats silence beyond `stall_after` as a dead
 //! session. Messages are decoded by [`super::ris_live::RisLiveDecoder`], as in replay.
 
-use super::live::{Backoff, SourceHandle};
+use super::live::{Backoff, LiveBatch, LiveInterest, SourceHandle};
 use super::ris_live::{LineError, RisLiveDecoder};
+use super::{ReadContext, ReadStats, SourceError};
 use crate::config::RisLiveMode;
+use crate::update::Timestamp;
 use crate::watchlist::Watchlist;
 use futures_util::{SinkExt, StreamExt};
 use ipnet::IpNet;
 use serde_json::json;
+use std::future::poll_fn;
+use std::path::Path;
+use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::time::{interval, sleep, timeout, Instant, MissedTickBehavior};
+use tokio::time::{interval, sleep, sleep_until, timeout, Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -22,6 +27,8 @@ type WebSocket =
 pub const BEACON_PREFIXES: [&str; 2] = ["84.205.64.0/24", "2001:7fb:fe00::/48"];
 /// Largest websocket message accepted; RIS Live messages are a few kB.
 pub const MAX_MESSAGE_BYTES: usize = 1 << 20;
+/// Frames decoded into one batch at most (a backlog is handed on in slices of this size).
+pub const MAX_FRAMES_PER_BATCH: usize = 256;
 /// Interval between `ping` messages.
 pub const PING_EVERY: Duration = Duration::from_secs(30);
 /// Time allowed for the TCP + TLS + websocket handshake.
@@ -81,17 +88,19 @@ pub fn subscriptions(watchlist: &Watchlist, mode: RisLiveMode) -> Vec<String> {
     messages.iter().map(|m| m.to_string()).collect()
 }
 
-/// Runs the client until shutdown.
+/// Runs the client until shutdown. Announcements `interest` rejects are only counted.
 pub async fn run(
     settings: RisLiveSettings,
     watchlist: std::sync::Arc<Watchlist>,
+    mut interest: LiveInterest,
     handle: SourceHandle,
 ) {
     let subscribe = subscriptions(&watchlist, settings.mode);
     let mut backoff = Backoff::new(BACKOFF_MIN, BACKOFF_MAX);
     let mut shutdown = handle.shutdown.clone();
     while !handle.stopping() {
-        match session(&settings, &subscribe, &handle, &mut backoff).await {
+        let session = session(&settings, &subscribe, &handle, &mut interest, &mut backoff);
+        match session.await {
             Ended::Session(reason) => {
                 handle.health.session_closed(&handle.name, &reason);
                 handle.telemetry.feed_disconnected(&handle.name, &reason);
@@ -127,6 +136,7 @@ async fn session(
     settings: &RisLiveSettings,
     subscribe: &[String],
     handle: &SourceHandle,
+    interest: &mut LiveInterest,
     backoff: &mut Backoff,
 ) -> Ended {
     let config = WebSocketConfig::default()
@@ -140,73 +150,193 @@ async fn session(
     };
     handle.health.session_opened(&handle.name);
     handle.telemetry.feed_connected(&handle.name, &settings.url);
-    Ended::Session(follow(&mut ws, settings, subscribe, handle, backoff).await)
+    let mut stream = Stream {
+        settings,
+        handle,
+        decoder: RisLiveDecoder::default(),
+        interest,
+    };
+    Ended::Session(stream.follow(&mut ws, subscribe, backoff).await)
 }
 
-/// Subscribes and follows the stream; returns why the session ended.
-async fn follow(
-    ws: &mut WebSocket,
-    settings: &RisLiveSettings,
-    subscribe: &[String],
-    handle: &SourceHandle,
-    backoff: &mut Backoff,
-) -> String {
-    for message in subscribe {
-        if let Err(e) = ws.send(Message::text(message.clone())).await {
-            return format!("sending ris_subscribe failed: {e}");
+/// A session's decoding side.
+struct Stream<'s> {
+    settings: &'s RisLiveSettings,
+    handle: &'s SourceHandle,
+    decoder: RisLiveDecoder,
+    interest: &'s mut LiveInterest,
+}
+
+impl Stream<'_> {
+    /// Subscribes and follows the stream; returns why the session ended.
+    ///
+    /// Each wake-up takes every frame the socket already holds (up to [`MAX_FRAMES_PER_BATCH`])
+    /// and hands them on as one batch. The stall timer is armed once and only re-armed when it
+    /// fires before the feed has been silent for `stall_after`.
+    async fn follow(
+        &mut self,
+        ws: &mut WebSocket,
+        subscribe: &[String],
+        backoff: &mut Backoff,
+    ) -> String {
+        for message in subscribe {
+            if let Err(e) = ws.send(Message::text(message.clone())).await {
+                return format!("sending ris_subscribe failed: {e}");
+            }
         }
-    }
-    let mut decoder = RisLiveDecoder::default();
-    let mut ping = interval(PING_EVERY);
-    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut last_data = Instant::now();
-    let mut shutdown = handle.shutdown.clone();
-    loop {
-        let stall_deadline = last_data + settings.stall_after;
-        tokio::select! {
-            message = ws.next() => match message {
-                Some(Ok(Message::Text(text))) => {
-                    let mut outcome = Ok(false);
-                    let batch = handle.decode(&settings.url, |ctx| outcome = decoder.decode_line(text.as_str(), ctx));
-                    match outcome {
-                        Ok(true) => {
-                            last_data = Instant::now();
-                            backoff.reset();
-                            handle.health.data(&handle.name);
-                            handle.try_send(batch);
-                        }
-                        Ok(false) => {}
-                        Err(LineError::ServerError(message)) => {
-                            handle.telemetry.input_rejected(&handle.name, &settings.url, &format!("ris_error: {message}"));
-                        }
-                        Err(LineError::Malformed(reason)) => {
-                            handle.telemetry.input_rejected(&handle.name, &settings.url, &reason);
-                        }
+        let stall_after = self.settings.stall_after;
+        let mut ping = interval(PING_EVERY);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut last_data = Instant::now();
+        let stall = sleep_until(last_data + stall_after);
+        tokio::pin!(stall);
+        let mut shutdown = self.handle.shutdown.clone();
+        let stopping = shutdown.changed();
+        tokio::pin!(stopping);
+        let mut frames = Vec::new();
+        loop {
+            tokio::select! {
+                end = poll_fn(|cx| poll_frames(ws, cx, &mut frames)) => {
+                    let (received, closed) = self.decode(&frames);
+                    frames.clear();
+                    if let Some(received) = received {
+                        last_data = received;
+                        backoff.reset();
+                    }
+                    if let Some(reason) = closed.or(end) {
+                        return reason;
+                    }
+                },
+                _ = ping.tick() => {
+                    if let Err(e) = ws.send(Message::text(r#"{"type":"ping"}"#)).await {
+                        return format!("sending ping failed: {e}");
                     }
                 }
-                Some(Ok(Message::Binary(_))) => {
-                    handle.telemetry.input_rejected(&handle.name, &settings.url, "binary websocket frame (RIS Live sends text)");
+                () = &mut stall => {
+                    if last_data.elapsed() < stall_after {
+                        stall.as_mut().reset(last_data + stall_after);
+                        continue;
+                    }
+                    let _ = ws.close(None).await;
+                    return format!("no data for {} s; reconnecting", stall_after.as_secs());
                 }
-                Some(Ok(Message::Close(frame))) => {
-                    return format!("server closed the connection ({frame:?})");
+                _ = &mut stopping => {
+                    let _ = ws.close(None).await;
+                    return "shutting down".to_string();
                 }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => return format!("websocket error: {e}"),
-                None => return "connection ended".to_string(),
-            },
-            _ = ping.tick() => {
-                if let Err(e) = ws.send(Message::text(r#"{"type":"ping"}"#)).await {
-                    return format!("sending ping failed: {e}");
-                }
-            }
-            _ = tokio::time::sleep_until(stall_deadline) => {
-                let _ = ws.close(None).await;
-                return format!("no data for {} s; reconnecting", settings.stall_after.as_secs());
-            }
-            _ = shutdown.changed() => {
-                let _ = ws.close(None).await;
-                return "shutting down".to_string();
             }
         }
     }
+
+    /// Decodes the frames of one wake-up into one batch and hands it on. Returns when data
+    /// arrived (if any message mattered) and why the session ends, when the server closed it.
+    fn decode(&mut self, frames: &[Message]) -> (Option<Instant>, Option<String>) {
+        let handle = self.handle;
+        let url = self.settings.url.as_str();
+        let mut batch = LiveBatch {
+            source: handle.name.clone(),
+            items: Vec::with_capacity(frames.len()),
+            stats: ReadStats::default(),
+            received: std::time::Instant::now(),
+        };
+        let mut errors = Vec::new();
+        let mut clock = None;
+        let mut data = false;
+        let mut closed = None;
+        for frame in frames {
+            match frame {
+                Message::Text(text) => {
+                    data |= self.decode_text(text.as_str(), &mut batch, &mut clock, &mut errors);
+                }
+                Message::Binary(_) => handle.telemetry.input_rejected(
+                    &handle.name,
+                    url,
+                    "binary websocket frame (RIS Live sends text)",
+                ),
+                Message::Close(frame) => {
+                    closed = Some(format!("server closed the connection ({frame:?})"));
+                    break;
+                }
+                _ => {}
+            }
+        }
+        for error in &errors {
+            handle
+                .telemetry
+                .input_rejected(&handle.name, url, &error.to_string());
+        }
+        let received = data.then(|| Instant::from_std(batch.received));
+        if data {
+            handle.health.data(&handle.name);
+        }
+        handle.try_send(batch);
+        (received, closed)
+    }
+
+    /// Decodes one message into `batch`. A message that fails is reported and rejected whole:
+    /// what it emitted is taken back. Returns whether it mattered (UPDATE or peer state).
+    fn decode_text(
+        &mut self,
+        text: &str,
+        batch: &mut LiveBatch,
+        clock: &mut Option<Timestamp>,
+        errors: &mut Vec<SourceError>,
+    ) -> bool {
+        let handle = self.handle;
+        let url = self.settings.url.as_str();
+        let kept = batch.items.len();
+        let mut stats = ReadStats::default();
+        let mut emit = |item| batch.items.push(item);
+        let mut ctx = ReadContext {
+            path: Path::new(url),
+            emit: &mut emit,
+            stats: &mut stats,
+            errors,
+            interest: Some(&mut **self.interest),
+            clock: *clock,
+        };
+        let outcome = self.decoder.decode_line(text, &mut ctx);
+        let line_clock = ctx.clock;
+        let rejected = match outcome {
+            Ok(true) => {
+                batch.stats.add(&stats);
+                *clock = line_clock;
+                return true;
+            }
+            Ok(false) => None,
+            Err(LineError::ServerError(message)) => Some(format!("ris_error: {message}")),
+            Err(LineError::Malformed(reason)) => Some(reason),
+        };
+        batch.items.truncate(kept);
+        if let Some(reason) = rejected {
+            handle.telemetry.input_rejected(&handle.name, url, &reason);
+        }
+        false
+    }
+}
+
+/// Waits for a frame, then takes every further frame the socket already holds, up to
+/// [`MAX_FRAMES_PER_BATCH`] or a Close. Ready with why the connection ended, if it did (after
+/// the frames).
+fn poll_frames(
+    ws: &mut WebSocket,
+    cx: &mut Context<'_>,
+    frames: &mut Vec<Message>,
+) -> Poll<Option<String>> {
+    while frames.len() < MAX_FRAMES_PER_BATCH {
+        match ws.poll_next_unpin(cx) {
+            Poll::Ready(Some(Ok(message))) => {
+                let closing = matches!(message, Message::Close(_));
+                frames.push(message);
+                if closing {
+                    break;
+                }
+            }
+            Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(format!("websocket error: {e}"))),
+            Poll::Ready(None) => return Poll::Ready(Some("connection ended".to_string())),
+            Poll::Pending if frames.is_empty() => return Poll::Pending,
+            Poll::Pending => break,
+        }
+    }
+    Poll::Ready(None)
 }

@@ -11,14 +11,70 @@ use crate::alert::{AlertEvent, Lifecycle};
 use crate::source::ReadStats;
 use crate::watchlist::Watchlist;
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Buckets of `bgpwatch_detection_latency_seconds`: 100 µs to 10 s.
 const LATENCY_BUCKETS: [f64; 12] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2.0, 10.0,
 ];
+
+/// The per-batch metrics (`bgpwatch_updates_total`, `bgpwatch_feed_last_message_timestamp_seconds`)
+/// of every source, each label set looked up once and kept: a lookup hashes the labels and takes
+/// a lock, and batches arrive thousands of times a second. A handle is taken at the first
+/// non-zero count, where the uncached code looked the series up.
+pub struct UpdateCounters {
+    updates_total: IntCounterVec,
+    feed_last_message: IntGaugeVec,
+    sources: Vec<SourceCounters>,
+}
+
+/// One source's cached handles.
+struct SourceCounters {
+    source: Arc<str>,
+    /// `announce`, `withdraw`, `peer_event`: created at the first non-zero count.
+    kinds: [Option<IntCounter>; 3],
+    last_message: IntGauge,
+}
+
+/// The `kind` labels of `bgpwatch_updates_total`, in [`SourceCounters::kinds`] order.
+const UPDATE_KINDS: [&str; 3] = ["announce", "withdraw", "peer_event"];
+
+impl UpdateCounters {
+    /// A source delivered a batch.
+    pub fn updates_received(&mut self, source: &Arc<str>, stats: &ReadStats, unix_time: i64) {
+        let i = self.index_of(source);
+        let counters = &mut self.sources[i];
+        let updates_total = &self.updates_total;
+        let counts = [stats.announcements, stats.withdrawals, stats.peer_events];
+        for ((slot, kind), n) in counters.kinds.iter_mut().zip(UPDATE_KINDS).zip(counts) {
+            if n > 0 {
+                slot.get_or_insert_with(|| updates_total.with_label_values(&[&**source, kind]))
+                    .inc_by(n);
+            }
+        }
+        counters.last_message.set(unix_time);
+    }
+
+    /// The index of `source`'s handles (sources are few: a scan, by pointer first).
+    fn index_of(&mut self, source: &Arc<str>) -> usize {
+        let found = self
+            .sources
+            .iter()
+            .position(|c| Arc::ptr_eq(&c.source, source) || c.source == *source);
+        found.unwrap_or_else(|| {
+            self.sources.push(SourceCounters {
+                source: source.clone(),
+                kinds: [None, None, None],
+                last_message: self.feed_last_message.with_label_values(&[&**source]),
+            });
+            self.sources.len() - 1
+        })
+    }
+}
 
 /// The metrics registry and the events that feed it.
 pub struct Telemetry {
@@ -152,21 +208,13 @@ impl Telemetry {
         tracing::info!(prefixes = watchlist.len(), "watchlist loaded");
     }
 
-    /// A source delivered a batch.
-    pub fn updates_received(&self, source: &str, stats: &ReadStats, unix_time: i64) {
-        let add = |kind: &str, n: u64| {
-            if n > 0 {
-                self.updates_total
-                    .with_label_values(&[source, kind])
-                    .inc_by(n);
-            }
-        };
-        add("announce", stats.announcements);
-        add("withdraw", stats.withdrawals);
-        add("peer_event", stats.peer_events);
-        self.feed_last_message
-            .with_label_values(&[source])
-            .set(unix_time);
+    /// The counters the pipeline bumps for every batch, with their label lookups cached.
+    pub fn update_counters(&self) -> UpdateCounters {
+        UpdateCounters {
+            updates_total: self.updates_total.clone(),
+            feed_last_message: self.feed_last_message.clone(),
+            sources: Vec::new(),
+        }
     }
 
     /// A source connected (or a BMP router session opened).
