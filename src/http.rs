@@ -3,6 +3,7 @@
 //! operators without Grafana.
 
 use crate::status_page::StatusPage;
+use crate::store::SharedStore;
 use crate::telemetry::{FeedHealth, FeedStatus, Telemetry};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -11,6 +12,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 use std::sync::Arc;
+use tokio::sync::Notify;
 
 /// What the handlers read.
 #[derive(Clone)]
@@ -21,6 +23,10 @@ pub struct HttpState {
     pub health: Arc<FeedHealth>,
     /// Open alerts and visibility history, fed by the detection task.
     pub status: Arc<StatusPage>,
+    /// The alert database (the API reads alerts and writes acks, silences, maintenance).
+    pub store: SharedStore,
+    /// Rung after the API enqueues notifications (an ack for PagerDuty), so they go out now.
+    pub outbox_wake: Arc<Notify>,
 }
 
 /// The routes.

@@ -18,7 +18,7 @@ use crate::source::live::{LiveBatch, LiveInterest, SourceHandle};
 use crate::source::ris_live_client::{self, RisLiveSettings};
 use crate::source::{read_file, ReadStats};
 use crate::status_page::StatusPage;
-use crate::store::Store;
+use crate::store::{SharedStore, Store};
 use crate::telemetry::{FeedHealth, FeedStatus, Telemetry, UpdateCounters};
 use crate::update::Asn;
 use crate::watchlist::Watchlist;
@@ -30,7 +30,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, Signal, SignalKind};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio::task::JoinHandle;
 
 /// Batches in flight between sources and detection.
@@ -85,6 +85,11 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
     ));
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
     let (stop_tx, stop_rx) = watch::channel(false);
+    // Alert state survives shutdown and crashes; a corrupt, foreign or locked file stops the
+    // start with a clear message rather than being recreated.
+    let store = SharedStore::new(Store::open(&config.state).map_err(PipelineError::Store)?);
+    // Rung when notifications are enqueued (alert events, acknowledgements from the API).
+    let outbox_wake = Arc::new(Notify::new());
 
     let http = TcpListener::bind(config.http_listen)
         .await
@@ -97,6 +102,8 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
         telemetry: telemetry.clone(),
         health: health.clone(),
         status: status.clone(),
+        store: store.clone(),
+        outbox_wake: outbox_wake.clone(),
     };
     let mut http_stop = stop_rx.clone();
     tokio::spawn(async move {
@@ -129,9 +136,6 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
     }
     drop(tx);
 
-    // Alert state survives shutdown and crashes; a corrupt, foreign or locked file stops the
-    // start with a clear message rather than being recreated.
-    let store = Store::open(&config.state).map_err(PipelineError::Store)?;
     // VRPs: a file reloaded when it changes and/or an RTR cache; the last good set stays in force.
     let vrp_file = match &config.vrps_file {
         Some(path) => Some(VrpFile::open(path).map_err(PipelineError::Vrps)?),
@@ -302,7 +306,7 @@ struct Detection {
     events: Vec<AlertEvent>,
     status: Arc<StatusPage>,
     vrps: Option<VrpFeeds>,
-    store: Store,
+    store: SharedStore,
 }
 
 impl Detection {
@@ -422,7 +426,7 @@ impl Detection {
                 .alert_emitted(&event, received.map(|r| r.elapsed()));
             self.status.alert(&event);
             // Alert events are rare; one synchronous commit each keeps the state exact.
-            if let Err(e) = self.store.record(&event) {
+            if let Err(e) = self.store.call_blocking(|s| s.record(&event)) {
                 tracing::error!("cannot persist alert {}: {e}", event.id);
             }
             for sink in self.sinks.iter_mut() {

@@ -126,6 +126,14 @@ pub enum StoreError {
         /// End of the window.
         ends: Timestamp,
     },
+    /// A store call on the blocking pool panicked or was cancelled.
+    #[error("alert database {}: a store call failed: {detail}", path.display())]
+    Task {
+        /// The database file.
+        path: PathBuf,
+        /// The panic or cancellation.
+        detail: String,
+    },
     /// A silence without any matcher would silence every alert.
     #[error("a silence needs at least one matcher (kind, prefix, group or offender)")]
     SilenceMatchesAll,

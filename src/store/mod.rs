@@ -30,6 +30,7 @@ mod maintenance;
 mod outbox;
 mod prune;
 mod schema;
+mod shared;
 mod silences;
 
 pub use alerts::{AlertFilter, AlertState};
@@ -39,6 +40,7 @@ pub use maintenance::{Maintenance, NewMaintenance};
 pub use outbox::{retry_delay, OutboxItem, RETRY_DELAY_MAX, RETRY_DELAY_MIN};
 pub use prune::Pruned;
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
+pub use shared::SharedStore;
 pub use silences::{NewSilence, Silence};
 pub use {acks::Ack, alerts::StoredAlert};
 
