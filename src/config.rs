@@ -7,7 +7,11 @@ use crate::alert::{
 use crate::as_rel::{AsRelationships, LineError};
 use crate::engine::EngineSettings;
 use crate::rpki::load_vrp_file;
-use crate::sink::OutputFormat;
+use crate::sink::alertmanager::AlertmanagerConfig;
+use crate::sink::pagerduty::PagerDutyConfig;
+use crate::sink::syslog::SyslogConfig;
+use crate::sink::webhook::WebhookConfig;
+use crate::sink::{http_client, OutputFormat, PagingSink};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -160,6 +164,29 @@ pub enum SinkConfig {
         #[serde(default)]
         format: OutputFormat,
     },
+    /// Prometheus Alertmanager (`POST /api/v2/alerts`), from the outbox.
+    Alertmanager(AlertmanagerConfig),
+    /// PagerDuty Events API v2, from the outbox.
+    #[serde(rename = "pagerduty")]
+    PagerDuty(PagerDutyConfig),
+    /// The alert JSON to any URL, from the outbox.
+    Webhook(WebhookConfig),
+    /// RFC 5424 syslog over UDP or TCP, from the outbox.
+    Syslog(SyslogConfig),
+}
+
+impl SinkConfig {
+    /// The sink's name: configured, else its type. Paging sinks are known by it in the
+    /// outbox, so it must stay the same across restarts.
+    pub fn name(&self) -> &str {
+        match self {
+            SinkConfig::Jsonl { .. } => "jsonl",
+            SinkConfig::Alertmanager(c) => c.name.as_deref().unwrap_or("alertmanager"),
+            SinkConfig::PagerDuty(c) => c.name.as_deref().unwrap_or("pagerduty"),
+            SinkConfig::Webhook(c) => c.name.as_deref().unwrap_or("webhook"),
+            SinkConfig::Syslog(c) => c.name.as_deref().unwrap_or("syslog"),
+        }
+    }
 }
 
 impl SourceConfig {
@@ -368,6 +395,7 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
             format: OutputFormat::Jsonl,
         }]
     });
+    check_sinks(&sinks, &invalid)?;
     let (as_rel, as_rel_problems) = match &raw.as_rel {
         None => (None, Vec::new()),
         Some(file) => {
@@ -420,6 +448,40 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
         rtr: raw.rtr.clone(),
         vrp_problems,
     })
+}
+
+/// Sink names are unique (the outbox knows sinks by name) and every paging sink's settings
+/// are checked by building it once, so `check-config` catches what `run` would refuse.
+fn check_sinks(
+    sinks: &[SinkConfig],
+    invalid: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<(), ConfigError> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut client = None;
+    for (i, sink) in sinks.iter().enumerate() {
+        if !names.insert(sink.name()) {
+            return Err(invalid(
+                &format!("sinks[{i}].name"),
+                format!(
+                    "`{}` names two sinks; give each sink of one type a distinct `name`",
+                    sink.name()
+                ),
+            ));
+        }
+        if matches!(sink, SinkConfig::Jsonl { .. }) {
+            continue;
+        }
+        if client.is_none() {
+            client = Some(
+                http_client::build().map_err(|e| invalid(&format!("sinks[{i}]"), e.to_string()))?,
+            );
+        }
+        let client = client.clone().expect("built above");
+        if let Err(e) = PagingSink::open(sink, client) {
+            return Err(invalid(&format!("sinks[{i}].{}", e.key), e.problem));
+        }
+    }
+    Ok(())
 }
 
 /// `300`, `"300s"`, `"5m"` or `"1h"` to seconds.

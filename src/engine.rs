@@ -123,6 +123,12 @@ impl Engine {
         }
     }
 
+    /// Takes back an alert that was open when the service stopped (see [`AlertBook::restore`]
+    /// and [`VisibilityAlerts::restore`]); `false` for kinds the engine does not judge.
+    pub fn restore(&mut self, event: &AlertEvent) -> bool {
+        self.book.restore(event) || self.visibility_alerts.restore(event)
+    }
+
     /// Notifies what the latest instant changed (see [`AlertBook::settle`]). Replay calls it at
     /// the end of the input; the live service whenever its queue is drained.
     pub fn flush(&mut self, out: &mut Vec<AlertEvent>) {

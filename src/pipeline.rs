@@ -12,7 +12,8 @@ use crate::config::{Config, SinkConfig, SourceConfig};
 use crate::engine::{Engine, InterestFilter};
 use crate::http::{router, HttpState};
 use crate::rpki::{self, live::VrpFeeds, VrpFile};
-use crate::sink::{JsonlSink, Sink, SinkError};
+use crate::sink::outbox::{self, Dispatcher, NamedSink};
+use crate::sink::{http_client, JsonlSink, PagingSink, Sink, SinkError};
 use crate::source::bmp_station;
 use crate::source::live::{LiveBatch, LiveInterest, SourceHandle};
 use crate::source::ris_live_client::{self, RisLiveSettings};
@@ -66,6 +67,12 @@ pub enum PipelineError {
     /// A sink could not be opened or written.
     #[error(transparent)]
     Sink(#[from] SinkError),
+    /// A paging sink's settings are wrong.
+    #[error("{0}")]
+    SinkConfig(crate::sink::SinkConfigError),
+    /// The HTTP client for paging sinks cannot be built.
+    #[error("{0}")]
+    HttpClient(crate::sink::http_client::HttpClientError),
 }
 
 /// Runs the service until SIGINT or SIGTERM.
@@ -74,10 +81,10 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
     let telemetry = Arc::new(Telemetry::new());
     telemetry.watchlist_loaded(&watchlist);
     let health = Arc::new(FeedHealth::default());
-    let sinks = open_sinks(&config.sinks)?;
+    let (direct, paging) = open_sinks(&config.sinks)?;
     telemetry.service_started(
         &config.sources.iter().map(|s| s.name()).collect::<Vec<_>>(),
-        &sinks.iter().map(|s| s.name()).collect::<Vec<_>>(),
+        &config.sinks.iter().map(|s| s.name()).collect::<Vec<_>>(),
     );
     let status = Arc::new(StatusPage::new(
         watchlist.clone(),
@@ -88,8 +95,30 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
     // Alert state survives shutdown and crashes; a corrupt, foreign or locked file stops the
     // start with a clear message rather than being recreated.
     let store = SharedStore::new(Store::open(&config.state).map_err(PipelineError::Store)?);
+    let restored = store
+        .call_blocking(|s| s.open_alerts())
+        .map_err(PipelineError::Store)?;
     // Rung when notifications are enqueued (alert events, acknowledgements from the API).
     let outbox_wake = Arc::new(Notify::new());
+    let paging = Arc::new(paging);
+    let workers = outbox::start(
+        &paging,
+        &store,
+        &telemetry,
+        outbox_wake.clone(),
+        stop_rx.clone(),
+    );
+    let (alerts_tx, alerts_rx) = mpsc::unbounded_channel();
+    let dispatcher = tokio::spawn(
+        Dispatcher {
+            store: store.clone(),
+            paging,
+            direct,
+            wake: outbox_wake.clone(),
+            telemetry: telemetry.clone(),
+        }
+        .run(alerts_rx),
+    );
 
     let http = TcpListener::bind(config.http_listen)
         .await
@@ -143,29 +172,45 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
     };
     let vrps = (vrp_file.is_some() || config.rtr.is_some())
         .then(|| rpki::live::follow(vrp_file, config.rtr.clone()));
+    let mut engine = Engine::new(watchlist, config.engine);
+    let mut feed_alerts = FeedAlerts::default();
+    restore(
+        &restored,
+        &mut engine,
+        &mut feed_alerts,
+        &telemetry,
+        &status,
+    );
     let detection = Detection {
-        store,
+        alerts: alerts_tx,
         vrps,
-        engine: Engine::new(watchlist, config.engine),
-        feed_alerts: FeedAlerts::default(),
+        engine,
+        feed_alerts,
         counters: telemetry.update_counters(),
         telemetry,
         health,
         drops,
         drops_seen: BTreeMap::new(),
-        sinks,
         events: Vec::new(),
         status,
     };
     // Detection is a task of its own rather than the runtime's main future: a batch handed over
     // by a source is handled by the same worker right away, with no wake-up of another thread.
-    let mut sinks = match tokio::spawn(detection.run(rx)).await {
-        Ok(sinks) => sinks,
+    if let Err(e) = tokio::spawn(detection.run(rx)).await {
+        std::panic::resume_unwind(e.into_panic());
+    }
+    // Detection has hung up: the dispatcher records what it was handed, then the workers get
+    // a last chance to deliver it.
+    let mut direct = match dispatcher.await {
+        Ok(direct) => direct,
         Err(e) => std::panic::resume_unwind(e.into_panic()),
     };
     let _ = stop_tx.send(true);
-    for sink in sinks.iter_mut() {
+    for sink in direct.iter_mut() {
         sink.flush()?;
+    }
+    for worker in workers {
+        let _ = worker.await;
     }
     let sources_ended = async {
         for task in source_tasks {
@@ -177,17 +222,62 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
     Ok(())
 }
 
-fn open_sinks(configs: &[SinkConfig]) -> Result<Vec<Sink>, SinkError> {
-    configs
-        .iter()
-        .map(|c| match c {
-            SinkConfig::Jsonl { path: None, format } => Ok(Sink::Jsonl(JsonlSink::stdout(*format))),
+/// The JSON-lines sinks (written directly) and the paging sinks (delivered from the outbox).
+fn open_sinks(configs: &[SinkConfig]) -> Result<(Vec<Sink>, Vec<NamedSink>), PipelineError> {
+    let mut direct = Vec::new();
+    let mut paging = Vec::new();
+    let mut client = None;
+    for config in configs {
+        match config {
+            SinkConfig::Jsonl { path: None, format } => {
+                direct.push(Sink::Jsonl(JsonlSink::stdout(*format)))
+            }
             SinkConfig::Jsonl {
                 path: Some(path),
                 format,
-            } => Ok(Sink::Jsonl(JsonlSink::file(path, *format)?)),
-        })
-        .collect()
+            } => direct.push(Sink::Jsonl(JsonlSink::file(path, *format)?)),
+            _ => {
+                if client.is_none() {
+                    client = Some(http_client::build().map_err(PipelineError::HttpClient)?);
+                }
+                let client = client.clone().expect("built above");
+                if let Some(sink) =
+                    PagingSink::open(config, client).map_err(PipelineError::SinkConfig)?
+                {
+                    paging.push(NamedSink {
+                        name: config.name().to_string(),
+                        sink,
+                    });
+                }
+            }
+        }
+    }
+    Ok((direct, paging))
+}
+
+/// Puts the alerts that were open when the service last stopped back where they are judged:
+/// route alerts into the alert book (kept open until vantage points show the route gone, so
+/// a restart neither re-pages them nor resolves them blindly), feed alerts into the feed
+/// lifecycle, visibility alerts into the visibility lifecycle.
+fn restore(
+    events: &[AlertEvent],
+    engine: &mut Engine,
+    feed_alerts: &mut FeedAlerts,
+    telemetry: &Telemetry,
+    status: &StatusPage,
+) {
+    let mut restored = 0;
+    for event in events {
+        let taken = engine.restore(event) || feed_alerts.restore(event);
+        if taken {
+            restored += 1;
+            telemetry.alert_restored(event);
+            status.alert(event);
+        } else {
+            tracing::warn!(alert = %event.id, kind = %event.kind, "cannot restore this open alert; it stays open in the database");
+        }
+    }
+    telemetry.alerts_restored(restored, events.len());
 }
 
 /// Starts a source; returns its task when it is one that ends at shutdown (the MRT bootstrap
@@ -302,16 +392,16 @@ struct Detection {
     health: Arc<FeedHealth>,
     drops: BTreeMap<String, Arc<AtomicU64>>,
     drops_seen: BTreeMap<String, Instant>,
-    sinks: Vec<Sink>,
     events: Vec<AlertEvent>,
     status: Arc<StatusPage>,
     vrps: Option<VrpFeeds>,
-    store: SharedStore,
+    /// Settled alert events, to the dispatcher (recording, outbox, JSON lines).
+    alerts: mpsc::UnboundedSender<Vec<AlertEvent>>,
 }
 
 impl Detection {
-    /// Runs until the sources are gone or a signal arrives; hands the sinks back for flushing.
-    async fn run(mut self, mut rx: mpsc::Receiver<LiveBatch>) -> Vec<Sink> {
+    /// Runs until the sources are gone or a signal arrives.
+    async fn run(mut self, mut rx: mpsc::Receiver<LiveBatch>) {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut stop = stop_signal();
@@ -331,7 +421,6 @@ impl Detection {
         }
         self.engine.flush(&mut self.events);
         self.deliver(None);
-        self.sinks
     }
 
     /// Handles `first` and whatever else is queued (up to a bound), then settles and delivers.
@@ -421,21 +510,18 @@ impl Detection {
     }
 
     fn deliver(&mut self, received: Option<Instant>) {
-        for event in self.events.drain(..) {
+        if self.events.is_empty() {
+            return;
+        }
+        for event in &self.events {
             self.telemetry
-                .alert_emitted(&event, received.map(|r| r.elapsed()));
-            self.status.alert(&event);
-            // Alert events are rare; one synchronous commit each keeps the state exact.
-            if let Err(e) = self.store.call_blocking(|s| s.record(&event)) {
-                tracing::error!("cannot persist alert {}: {e}", event.id);
-            }
-            for sink in self.sinks.iter_mut() {
-                let result = sink.deliver(&event);
-                self.telemetry.notification(sink.name(), result.is_ok());
-                if let Err(e) = result {
-                    tracing::error!("{e}");
-                }
-            }
+                .alert_emitted(event, received.map(|r| r.elapsed()));
+            self.status.alert(event);
+        }
+        // Recording (an fsync) and writing happen in the dispatcher, off this task.
+        let batch = std::mem::take(&mut self.events);
+        if self.alerts.send(batch).is_err() {
+            tracing::error!("alert dispatcher has stopped; alert events are not recorded");
         }
     }
 }

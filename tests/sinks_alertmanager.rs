@@ -12,117 +12,20 @@ use bgpwatch::sink::alertmanager::{AlertmanagerConfig, AlertmanagerSink};
 use bgpwatch::sink::http_client;
 use chrono::{TimeDelta, Utc};
 use serde_json::{json, Value};
+use sinks_common::alertmanager::Alertmanager;
 use sinks_common::{open_event, resolved, updated, Answer, Receiver};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// Alertmanager is ready well within this (1.05 s measured in LAB.md).
-const STARTUP: Duration = Duration::from_secs(20);
-/// Its webhook fires after `group_wait` (1 s here); allow for a slow shared machine.
-const NOTIFY_WITHIN: Duration = Duration::from_secs(15);
 /// The generatorURL bgpwatch puts on its alerts.
 const GENERATOR_URL: &str = "http://127.0.0.1:9324/api/v1/alerts";
+/// Its webhook fires after `group_wait` (1 s here); allow for a slow shared machine.
+const NOTIFY_WITHIN: Duration = Duration::from_secs(15);
 
-/// A running Alertmanager, killed (by its PID) on drop.
-struct Alertmanager {
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
-
-impl Alertmanager {
-    /// Starts one on a free loopback port, its gossip listener off, routing every alert (one
-    /// group per `alert_id`) to `webhook` with resolved notifications on.
-    async fn start(test: &str, webhook: &str) -> Option<Alertmanager> {
-        let binary = support::tool("prometheus-alertmanager")?;
-        let dir = support::scratch(test);
-        let config = dir.join("alertmanager.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "route: {{receiver: recorder, group_by: [alert_id], group_wait: 1s, \
-                 group_interval: 1s, repeat_interval: 1h}}\n\
-                 receivers: [{{name: recorder, webhook_configs: [{{url: \"{webhook}\", \
-                 send_resolved: true}}]}}]\n"
-            ),
-        )
-        .unwrap();
-        let port = free_port();
-        let log = dir.join("alertmanager.log");
-        let child = Command::new(binary)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.path={}", dir.join("data").display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--cluster.listen-address=")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("starting prometheus-alertmanager");
-        let mut am = Alertmanager {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-        };
-        am.wait_ready().await;
-        Some(am)
-    }
-
-    async fn wait_ready(&mut self) {
-        let client = http_client::build().unwrap();
-        let deadline = tokio::time::Instant::now() + STARTUP;
-        loop {
-            let ready = client.get(format!("{}/-/ready", self.base)).send().await;
-            if ready.is_ok_and(|r| r.status().is_success()) {
-                return;
-            }
-            if let Some(status) = self.child.try_wait().unwrap() {
-                panic!("alertmanager exited ({status}): {}", self.log_text());
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "not ready: {}",
-                self.log_text()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// `GET /api/v2/alerts` for one bgpwatch alert id: what Alertmanager shows as current.
-    async fn alerts(&self, alert_id: &str) -> Vec<Value> {
-        // filter=alert_id="<id>", percent-encoded
-        let url = format!(
-            "{}/api/v2/alerts?filter=alert_id%3D%22{alert_id}%22",
-            self.base
-        );
-        let response = http_client::build().unwrap().get(url).send().await.unwrap();
-        assert!(response.status().is_success());
-        response.json().await.unwrap()
-    }
-
-    fn sink(&self, configure: impl FnOnce(&mut AlertmanagerConfig)) -> AlertmanagerSink {
-        let mut config = AlertmanagerConfig::new(self.base.clone());
-        config.generator_url = Some(GENERATOR_URL.into());
-        configure(&mut config);
-        AlertmanagerSink::new(config, http_client::build().unwrap()).unwrap()
-    }
-}
-
-impl Drop for Alertmanager {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+fn sink(am: &Alertmanager, configure: impl FnOnce(&mut AlertmanagerConfig)) -> AlertmanagerSink {
+    let mut config = AlertmanagerConfig::new(am.base.clone());
+    config.generator_url = Some(GENERATOR_URL.into());
+    configure(&mut config);
+    AlertmanagerSink::new(config, http_client::build().unwrap()).unwrap()
 }
 
 /// A recorder for Alertmanager's webhook notifications.
@@ -162,7 +65,7 @@ async fn open_alert_is_active_with_labels_reaches_the_webhook_and_resolve_ends_i
     let Some(am) = Alertmanager::start("am-open-resolve", &webhook).await else {
         return;
     };
-    let sink = am.sink(|_| {});
+    let sink = sink(&am, |_| {});
     let open = open_event(
         "a1b2c3d4e5f60718",
         "198.51.100.0/24",
@@ -220,7 +123,7 @@ async fn repost_keeps_an_alert_active_past_expire_after_while_an_unposted_one_en
     let Some(am) = Alertmanager::start("am-repost", &webhook).await else {
         return;
     };
-    let sink = am.sink(|c| {
+    let sink = sink(&am, |c| {
         c.repost_interval = Some(Seconds(1));
         c.expire_after = Some(Seconds(EXPIRE_AFTER_SECS));
     });
@@ -256,7 +159,7 @@ async fn severity_update_leaves_one_active_alert_with_the_new_severity() {
     let Some(am) = Alertmanager::start("am-update", &webhook).await else {
         return;
     };
-    let sink = am.sink(|_| {});
+    let sink = sink(&am, |_| {});
     let open = open_event(
         "feedc0de00000003",
         "198.51.100.0/24",

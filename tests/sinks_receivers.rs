@@ -3,6 +3,7 @@
 //! back typed as retryable (5xx, 429, timeouts, refused connections) or final (4xx).
 
 mod sinks_common;
+mod support;
 
 use bgpwatch::alert::{AlertEvent, Severity};
 use bgpwatch::config::Seconds;

@@ -54,6 +54,9 @@ struct Tracked {
     peak_peers: usize,
     empty_since: Option<Timestamp>,
     changed_at: Timestamp,
+    /// Restored after a restart and not carried by any vantage point since: the vantage points
+    /// that have shown the prefix without the offence (a clean route, a withdrawal) since.
+    restored_quiet: Option<BTreeSet<VpId>>,
 }
 
 /// Every alert that some vantage point supports, or that is open and waiting to resolve.
@@ -65,6 +68,8 @@ pub struct AlertBook {
     deadlines: BTreeSet<(Timestamp, AlertKey)>,
     dirty: BTreeSet<AlertKey>,
     opened_total: u64,
+    /// Restored alerts still waiting for evidence, by announced prefix.
+    restored: HashMap<IpNet, Vec<AlertKey>>,
 }
 
 impl AlertBook {
@@ -89,6 +94,9 @@ impl AlertBook {
         findings: Vec<Finding>,
         time: Timestamp,
     ) {
+        if !self.restored.is_empty() {
+            self.restored_evidence(vp, prefix, &findings, time);
+        }
         let old = self.by_route.remove(&(vp, prefix));
         if old.is_none() && findings.is_empty() {
             return;
@@ -127,7 +135,17 @@ impl AlertBook {
             peak_peers: 0,
             empty_since: None,
             changed_at: time,
+            restored_quiet: None,
         });
+        if tracked.restored_quiet.take().is_some() {
+            // Carried again: from now on the ordinary lifecycle judges it.
+            if let Some(keys) = self.restored.get_mut(&key.prefix) {
+                keys.retain(|k| k != &key);
+                if keys.is_empty() {
+                    self.restored.remove(&key.prefix);
+                }
+            }
+        }
         tracked.carriers.insert(vp);
         if let Some(path) = path {
             let sample = SamplePath(path.hops().to_vec());
@@ -211,6 +229,98 @@ impl AlertBook {
             self.deadlines.pop_first();
             out.push(self.event(&key, Lifecycle::Resolved, deadline));
             self.tracked.remove(&key);
+            if let Some(keys) = self.restored.get_mut(&key.prefix) {
+                keys.retain(|k| k != &key);
+                if keys.is_empty() {
+                    self.restored.remove(&key.prefix);
+                }
+            }
+        }
+    }
+
+    /// Takes back an alert that was open when the service stopped (its last stored event),
+    /// under its own id. Live feeds do not resend routes that are still up, so an empty book
+    /// cannot tell "gone" from "not heard of yet": a restored alert resolves only on evidence,
+    /// once `min_peers` vantage points have shown the prefix without the offence (and then
+    /// after the usual `resolve_after`), and continues as the same alert if it is seen again.
+    /// Returns `false` for events the book does not judge (feed and visibility kinds).
+    pub fn restore(&mut self, event: &AlertEvent) -> bool {
+        let Some(prefix) = event.prefix else {
+            return false;
+        };
+        if !event.kind.is_route_kind() {
+            return false;
+        }
+        let key = AlertKey {
+            kind: event.kind,
+            watched_prefix: event.watched_prefix,
+            prefix,
+            offender: event.offender,
+        };
+        if key.episode_id(event.first_seen.timestamp_micros()) != event.id {
+            return false;
+        }
+        let finding = Finding {
+            key: key.clone(),
+            severity: event.severity,
+            origins: event.origins.clone().into(),
+            expected_origins: event.expected_origins.clone().into(),
+            group: event.group.as_deref().map(Into::into),
+            description: event.description.clone(),
+            rule: event.evidence.rule.clone(),
+            detail: Default::default(),
+            rpki: event.evidence.rpki,
+        };
+        self.tracked.insert(
+            key.clone(),
+            Tracked {
+                finding,
+                carriers: BTreeSet::new(),
+                sample_paths: event.evidence.sample_paths.clone(),
+                seen_by: event.evidence.vantage_points.clone(),
+                first_seen: event.first_seen,
+                opened: Some(Opened {
+                    at: event.opened_at,
+                    notified_peers: event.peers.max(1),
+                }),
+                peak_peers: event.peak_peers,
+                empty_since: None,
+                changed_at: event.time,
+                restored_quiet: Some(BTreeSet::new()),
+            },
+        );
+        self.restored.entry(prefix).or_default().push(key);
+        true
+    }
+
+    /// A vantage point showed `prefix` with these findings: a restored alert it does not
+    /// support gains a quiet witness, and starts its resolve timer once `min_peers` agree.
+    fn restored_evidence(
+        &mut self,
+        vp: VpId,
+        prefix: IpNet,
+        findings: &[Finding],
+        time: Timestamp,
+    ) {
+        let Some(keys) = self.restored.get(&prefix) else {
+            return;
+        };
+        for key in keys {
+            if findings.iter().any(|f| &f.key == key) {
+                continue;
+            }
+            let Some(tracked) = self.tracked.get_mut(key) else {
+                continue;
+            };
+            let Some(quiet) = tracked.restored_quiet.as_mut() else {
+                continue;
+            };
+            quiet.insert(vp);
+            if quiet.len() >= self.settings.min_peers && tracked.empty_since.is_none() {
+                tracked.empty_since = Some(time);
+                self.deadlines
+                    .insert((time + self.settings.resolve_after, key.clone()));
+            }
         }
     }
 

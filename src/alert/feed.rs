@@ -60,6 +60,27 @@ impl FeedAlerts {
         self.resolve(AlertKind::UpdatesDropped, source, now, out);
     }
 
+    /// Takes back a feed alert that was open when the service stopped; the feed's state after
+    /// the restart resolves it (or keeps it open) under the same id. `false` for other kinds.
+    pub fn restore(&mut self, event: &AlertEvent) -> bool {
+        let (AlertKind::FeedStalled | AlertKind::UpdatesDropped, Some(source)) =
+            (event.kind, event.source.as_ref())
+        else {
+            return false;
+        };
+        self.open.insert(
+            (event.kind, source.clone()),
+            OpenFeedAlert {
+                id: event.id.clone(),
+                first_seen: event.first_seen,
+                opened_at: event.opened_at,
+                detail: event.evidence.rule.clone(),
+                count: 0,
+            },
+        );
+        true
+    }
+
     /// Whether that alert is open.
     pub fn is_open(&self, kind: AlertKind, source: &str) -> bool {
         self.open.contains_key(&(kind, source.to_string()))

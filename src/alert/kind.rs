@@ -37,6 +37,18 @@ pub enum AlertKind {
 }
 
 impl AlertKind {
+    /// Kinds judged route by route in the alert book (the rest are visibility and feed kinds).
+    pub fn is_route_kind(self) -> bool {
+        !matches!(
+            self,
+            AlertKind::VisibilityLoss
+                | AlertKind::Withdrawal
+                | AlertKind::MassWithdrawal
+                | AlertKind::FeedStalled
+                | AlertKind::UpdatesDropped
+        )
+    }
+
     /// The contract name (`origin-hijack`, ...).
     pub fn as_str(self) -> &'static str {
         match self {

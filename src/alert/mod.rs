@@ -7,6 +7,7 @@ mod event;
 mod feed;
 mod key;
 mod kind;
+pub mod paging;
 mod summary;
 mod visibility;
 

@@ -152,6 +152,48 @@ impl VisibilityAlerts {
         self.prefixes.values().filter(|p| p.open.is_some()).count() + self.incidents.len()
     }
 
+    /// Takes back a visibility alert that was open when the service stopped. It resolves (or
+    /// escalates) under the same id once readings with enough baseline judge its prefix again;
+    /// a `mass-withdrawal` resolves when none of its group's prefix alerts is open. `false` for
+    /// other kinds.
+    pub fn restore(&mut self, event: &AlertEvent) -> bool {
+        match event.kind {
+            AlertKind::VisibilityLoss | AlertKind::Withdrawal => {
+                let Some(prefix) = event.prefix else {
+                    return false;
+                };
+                self.prefixes.entry(prefix).or_default().open = Some(Open {
+                    kind: event.kind,
+                    id: event.id.clone(),
+                    first_seen: event.first_seen,
+                    opened_at: event.opened_at,
+                    peak_baseline: event.baseline.unwrap_or(0),
+                    incident: event.incident.clone(),
+                });
+                true
+            }
+            AlertKind::MassWithdrawal => {
+                let Some(group) = event.group.as_deref() else {
+                    return false;
+                };
+                let members = event.prefixes.clone().unwrap_or_default();
+                self.incidents.insert(
+                    group.into(),
+                    Incident {
+                        id: event.id.clone(),
+                        notified: members.len().max(1),
+                        peak: event.peak_peers.max(members.len()),
+                        members,
+                        first_seen: event.first_seen,
+                        opened_at: event.opened_at,
+                    },
+                );
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Judges the readings taken at `now`; `group_sizes` gives each group's tracked prefixes.
     pub fn evaluate(
         &mut self,

@@ -11,13 +11,14 @@ mod jsonl;
 pub mod alertmanager;
 mod error;
 pub mod http_client;
+pub mod outbox;
 pub mod pagerduty;
 mod paging;
 pub mod routing;
 mod secret;
 pub mod syslog;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 mod validate;
 pub mod webhook;
 

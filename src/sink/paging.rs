@@ -1,11 +1,13 @@
 //! The paging sinks as one enum, for the caller that delivers from the outbox.
 
 use super::alertmanager::AlertmanagerSink;
-use super::error::DeliveryError;
+use super::error::{DeliveryError, SinkConfigError};
 use super::pagerduty::PagerDutySink;
 use super::syslog::SyslogSink;
 use super::webhook::WebhookSink;
 use crate::alert::AlertEvent;
+use crate::config::SinkConfig;
+use reqwest::Client;
 
 /// Every sink that delivers over the network. Sink-specific calls
 /// ([`AlertmanagerSink::repost`], [`PagerDutySink::acknowledge`]) are on the variants.
@@ -22,6 +24,25 @@ pub enum PagingSink {
 }
 
 impl PagingSink {
+    /// Builds the paging sink a `[[sinks]]` entry describes; `None` for `jsonl`, which
+    /// writes directly rather than from the outbox.
+    pub fn open(
+        config: &SinkConfig,
+        client: Client,
+    ) -> Result<Option<PagingSink>, SinkConfigError> {
+        Ok(Some(match config {
+            SinkConfig::Jsonl { .. } => return Ok(None),
+            SinkConfig::Alertmanager(c) => {
+                PagingSink::Alertmanager(AlertmanagerSink::new(c.clone(), client)?)
+            }
+            SinkConfig::PagerDuty(c) => {
+                PagingSink::PagerDuty(PagerDutySink::new(c.clone(), client)?)
+            }
+            SinkConfig::Webhook(c) => PagingSink::Webhook(WebhookSink::new(c.clone(), client)?),
+            SinkConfig::Syslog(c) => PagingSink::Syslog(SyslogSink::new(c.clone())?),
+        }))
+    }
+
     /// The sink's kind, as a metrics label (`alertmanager`, `pagerduty`, `webhook`, `syslog`).
     pub fn name(&self) -> &'static str {
         match self {

@@ -20,8 +20,9 @@ pub struct Ack {
 }
 
 impl Store {
-    /// Acknowledges a recorded alert. Returns `false`, storing nothing, when no alert has that
-    /// id (the API answers 404).
+    /// Acknowledges a recorded alert and enqueues an `acknowledge` for every sink its `open`
+    /// went to (PagerDuty acknowledges the incident; other sinks skip it). Returns `false`,
+    /// storing nothing, when no alert has that id (the API answers 404).
     pub fn ack(
         &mut self,
         alert_id: &str,
@@ -29,8 +30,12 @@ impl Store {
         comment: &str,
         at: Timestamp,
     ) -> Result<bool, StoreError> {
-        let stored = self
+        let path = &self.path;
+        let tx = self
             .conn
+            .transaction()
+            .ctx(path, "begin an acknowledgement")?;
+        let stored = tx
             .execute(
                 "INSERT INTO acks (alert_id, acked_by, comment, acked_at)
                  SELECT id, ?2, ?3, ?4 FROM alerts WHERE id = ?1
@@ -39,7 +44,11 @@ impl Store {
                      acked_at = excluded.acked_at",
                 params![alert_id, by, comment, micros(at)],
             )
-            .ctx(&self.path, "store an acknowledgement")?;
+            .ctx(path, "store an acknowledgement")?;
+        if stored == 1 {
+            Store::enqueue_ack(&tx, path, alert_id, at)?;
+        }
+        tx.commit().ctx(path, "commit an acknowledgement")?;
         Ok(stored == 1)
     }
 

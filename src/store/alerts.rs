@@ -108,11 +108,7 @@ impl Store {
             .ctx(path, "begin recording alert events")?;
         let mut seqs = Vec::new();
         for (event, sinks) in items {
-            let json = serde_json::to_string(event).map_err(|source| StoreError::Encode {
-                path: path.clone(),
-                id: event.id.clone(),
-                source,
-            })?;
+            let json = encode(path, event)?;
             upsert(&tx, path, event, &json)?;
             for sink in sinks.iter() {
                 if let Some(seq) = outbox::enqueue(&tx, path, event, &json, sink)? {
@@ -191,7 +187,7 @@ impl Store {
     }
 }
 
-fn upsert(
+pub(super) fn upsert(
     conn: &Connection,
     path: &Path,
     event: &AlertEvent,
@@ -234,6 +230,14 @@ fn upsert(
     ])
     .ctx(path, "record an alert event")?;
     Ok(())
+}
+
+pub(super) fn encode(path: &Path, event: &AlertEvent) -> Result<String, StoreError> {
+    serde_json::to_string(event).map_err(|source| StoreError::Encode {
+        path: path.to_path_buf(),
+        id: event.id.clone(),
+        source,
+    })
 }
 
 pub(super) fn decode(path: &Path, id: &str, json: &str) -> Result<AlertEvent, StoreError> {

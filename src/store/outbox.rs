@@ -24,6 +24,48 @@ pub fn retry_delay(failures: u32) -> Duration {
         .min(RETRY_DELAY_MAX)
 }
 
+/// What an outbox row tells its sink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Notice {
+    /// The alert opened (or was released from a hold).
+    Open,
+    /// Severity or reach changed.
+    Update,
+    /// The all-clear.
+    Resolved,
+    /// Someone acknowledged it through the API (PagerDuty `acknowledge`; other sinks skip it).
+    Acknowledge,
+}
+
+impl Notice {
+    /// The name in the `event` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Notice::Open => "open",
+            Notice::Update => "update",
+            Notice::Resolved => "resolved",
+            Notice::Acknowledge => "acknowledge",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Notice> {
+        match text {
+            "acknowledge" => Some(Notice::Acknowledge),
+            other => lifecycle_from_str(other).map(Notice::from),
+        }
+    }
+}
+
+impl From<Lifecycle> for Notice {
+    fn from(lifecycle: Lifecycle) -> Notice {
+        match lifecycle {
+            Lifecycle::Open => Notice::Open,
+            Lifecycle::Update => Notice::Update,
+            Lifecycle::Resolved => Notice::Resolved,
+        }
+    }
+}
+
 /// A notification waiting for its sink.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxItem {
@@ -34,7 +76,7 @@ pub struct OutboxItem {
     /// The alert.
     pub alert_id: String,
     /// Which event of the alert.
-    pub event: Lifecycle,
+    pub event: Notice,
     /// The event as JSON (DESIGN.md section 7), exactly as recorded: the body for webhooks.
     pub event_json: String,
     /// The same event decoded, for sinks that build their own payload.
@@ -52,8 +94,20 @@ pub(super) fn enqueue(
     json: &str,
     sink: &str,
 ) -> Result<Option<i64>, StoreError> {
-    let kind = lifecycle_str(event.event);
-    if event.event != Lifecycle::Update {
+    enqueue_notice(conn, path, event, Notice::from(event.event), json, sink)
+}
+
+/// [`enqueue`] with the notice given (an acknowledgement, a released hold).
+pub(super) fn enqueue_notice(
+    conn: &Connection,
+    path: &Path,
+    event: &AlertEvent,
+    notice: Notice,
+    json: &str,
+    sink: &str,
+) -> Result<Option<i64>, StoreError> {
+    let kind = notice.as_str();
+    if matches!(notice, Notice::Open | Notice::Resolved) {
         let mut seen = conn
             .prepare_cached("SELECT 1 FROM outbox WHERE alert_id = ?1 AND sink = ?2 AND event = ?3")
             .ctx(path, "check the outbox")?;
@@ -130,7 +184,7 @@ impl Store {
         for row in rows {
             let (seq, sink, alert_id, event, event_json, attempts) =
                 row.ctx(&self.path, "read due notifications")?;
-            let event = lifecycle_from_str(&event).ok_or_else(|| StoreError::Decode {
+            let event = Notice::parse(&event).ok_or_else(|| StoreError::Decode {
                 path: self.path.clone(),
                 what: format!("event of outbox item {seq}"),
                 detail: format!("unknown event {event:?}"),

@@ -27,7 +27,7 @@ fn an_event_is_enqueued_once_per_sink_with_its_json() {
     let due = store.due(t(20), 10).unwrap();
     assert_eq!(seqs(&due), created);
     assert_eq!(due[0].sink, "pagerduty");
-    assert_eq!(due[0].event, Lifecycle::Open);
+    assert_eq!(due[0].event, Notice::Open);
     assert_eq!(due[0].attempts, 0);
     assert_eq!(due[0].event_json, serde_json::to_string(&event).unwrap());
     assert_eq!(due[0].alert, event);

@@ -14,7 +14,7 @@ pub const APPLICATION_ID: i32 = 0x6267_7077;
 
 /// Migration `i` (0-based) takes the schema from version `i` to `i + 1`. Append only: never
 /// edit a migration that has shipped.
-const MIGRATIONS: &[&str] = &[MIGRATION_1];
+const MIGRATIONS: &[&str] = &[MIGRATION_1, MIGRATION_2];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -109,6 +109,36 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_pending ON outbox (alert_id, sink, seq) WHERE status = 'pending';
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX outbox_by_alert ON outbox (alert_id, sink, event);
+";
+
+/// Version 2: acknowledgements travel through the outbox (PagerDuty `acknowledge`), and an
+/// alert remembers whether its `open` was routed to sinks or is held back by a silence or a
+/// maintenance window (`held` says which); a held alert is routed when the hold ends. SQLite
+/// cannot change a CHECK constraint in place, so the outbox is copied into a new table.
+const MIGRATION_2: &str = "
+CREATE TABLE outbox_v2 (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    sink            TEXT NOT NULL,
+    alert_id        TEXT NOT NULL REFERENCES alerts (id),
+    event           TEXT NOT NULL
+                    CHECK (event IN ('open', 'update', 'resolved', 'acknowledge')),
+    event_json      TEXT NOT NULL,
+    enqueued_at     INTEGER NOT NULL,
+    status          TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (status IN ('pending', 'delivered', 'abandoned')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT,
+    finished_at     INTEGER
+) STRICT;
+INSERT INTO outbox_v2 SELECT * FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v2 RENAME TO outbox;
+CREATE INDEX outbox_pending ON outbox (alert_id, sink, seq) WHERE status = 'pending';
+CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX outbox_by_alert ON outbox (alert_id, sink, event);
+ALTER TABLE alerts ADD COLUMN routed INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE alerts ADD COLUMN held TEXT;
 ";
 
 /// What [`inspect`] found in a file, read without writing anything.

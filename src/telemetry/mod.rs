@@ -90,6 +90,7 @@ pub struct Telemetry {
     notifications_total: IntCounterVec,
     dropped_updates_total: IntCounterVec,
     input_errors_total: IntCounterVec,
+    store_errors_total: IntCounter,
     prefix_visibility: service::PrefixVisibility,
 }
 
@@ -189,6 +190,18 @@ impl Telemetry {
                 "Malformed messages or connections rejected, by source",
                 &["source"],
             ),
+            store_errors_total: {
+                let c = IntCounter::with_opts(
+                    Opts::new(
+                        "store_errors_total",
+                        "Failed reads or writes of the alert database",
+                    )
+                    .namespace("bgpwatch"),
+                )
+                .expect("valid counter definition");
+                r.register(Box::new(c.clone())).expect("unique metric name");
+                c
+            },
             prefix_visibility: service::PrefixVisibility::register(&r),
             registry: r,
         }
@@ -276,6 +289,61 @@ impl Telemetry {
         if !delivered {
             tracing::warn!(sink, "notification failed");
         }
+    }
+
+    /// A delivery attempt failed; `retry_in` is when the outbox tries again (`None`: the
+    /// receiver refused it for good and it is abandoned).
+    pub fn notification_failed(
+        &self,
+        sink: &str,
+        alert_id: &str,
+        error: &crate::sink::DeliveryError,
+        retry_in: Option<std::time::Duration>,
+    ) {
+        self.notifications_total
+            .with_label_values(&[sink, "failure"])
+            .inc();
+        match retry_in {
+            Some(wait) => tracing::warn!(
+                sink,
+                alert = alert_id,
+                retry_in_seconds = wait.as_secs(),
+                "notification failed, will retry: {error}"
+            ),
+            None => tracing::error!(
+                sink,
+                alert = alert_id,
+                "notification refused, abandoned: {error}"
+            ),
+        }
+    }
+
+    /// One alert open at the last stop is open again (counted in `alerts_open`, not in
+    /// `alerts_total`: it did not open now).
+    pub fn alert_restored(&self, event: &AlertEvent) {
+        self.alerts_open
+            .with_label_values(&[event.kind.as_str(), event.severity.as_str()])
+            .inc();
+        tracing::info!(id = %event.id, kind = %event.kind, "restored: {}", event.summary);
+    }
+
+    /// Alerts open at the last stop were taken back at start (`restored` of `found`); they
+    /// count as open again.
+    pub fn alerts_restored(&self, restored: usize, found: usize) {
+        if found > 0 {
+            tracing::info!(
+                restored,
+                found,
+                "open alerts restored from the alert database"
+            );
+        }
+    }
+
+    /// The alert database could not be read or written: alert state or notifications may be
+    /// behind until it can.
+    pub fn store_failed(&self, error: &crate::store::StoreError) {
+        self.store_errors_total.inc();
+        tracing::error!("alert database: {error}");
     }
 
     /// The detection-latency histogram (for tests and benchmarks).

@@ -2,6 +2,7 @@
 //! and answers as the test says (status, headers, body, delay).
 #![allow(dead_code)]
 
+pub mod alertmanager;
 pub mod rfc5424;
 pub mod stand_ins;
 

@@ -51,11 +51,31 @@ impl Monitor {
             alerts.display()
         );
         std::fs::write(&config, toml).unwrap();
+        Monitor::launch(dir, http)
+    }
+
+    /// Starts `bgpwatch run` again with the config and state of an earlier monitor (after
+    /// [`Monitor::kill9`] or [`Monitor::terminate`]); its stderr goes to `stderr.<n>.log`.
+    pub fn relaunch(dir: std::path::PathBuf, http: String) -> Monitor {
+        Monitor::launch(dir, http)
+    }
+
+    fn launch(dir: std::path::PathBuf, http: String) -> Monitor {
+        let config = dir.join("bgpwatch.toml");
+        let alerts = dir.join("alerts.jsonl");
+        let log = dir.join("stderr.log");
+        if log.exists() {
+            let mut n = 1;
+            while dir.join(format!("stderr.{n}.log")).exists() {
+                n += 1;
+            }
+            std::fs::rename(&log, dir.join(format!("stderr.{n}.log"))).unwrap();
+        }
         let child = crate::support::bgpwatch()
             .args(["run", "--config", config.to_str().unwrap()])
             .env("BGPWATCH_LOG", "info")
             .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
+            .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .expect("starting bgpwatch run");
         let monitor = Monitor {
@@ -68,6 +88,13 @@ impl Monitor {
             m.get("/metrics").is_some()
         });
         monitor
+    }
+
+    /// `kill -9`: no shutdown, no flush. Returns what [`Monitor::relaunch`] needs.
+    pub fn kill9(mut self) -> (std::path::PathBuf, String) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        (self.dir.clone(), self.http.clone())
     }
 
     /// `GET path` over HTTP/1.0: (status, body), or None when nothing answers.

@@ -34,6 +34,9 @@ pub struct AlertmanagerConfig {
     /// Base URL of the Alertmanager (as in Prometheus' `alertmanagers` targets, with any path
     /// prefix it is served under); alerts are posted to `{url}/api/v2/alerts`.
     pub url: String,
+    /// Name in the outbox, metrics and logs. Default the sink's type; required (and unique)
+    /// when two sinks of one type are configured.
+    pub name: Option<String>,
     /// Time for one request to be answered (seconds, or `"10s"`). Default 10 s.
     pub timeout: Option<Seconds>,
     /// How often bgpwatch re-posts its open alerts. Default 60 s.
@@ -55,6 +58,7 @@ impl AlertmanagerConfig {
     pub fn new(url: impl Into<String>) -> Self {
         AlertmanagerConfig {
             url: url.into(),
+            name: None,
             timeout: None,
             repost_interval: None,
             expire_after: None,

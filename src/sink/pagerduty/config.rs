@@ -30,6 +30,9 @@ pub const DEFAULT_SOURCE: &str = "bgpwatch";
 pub struct PagerDutyConfig {
     /// The integration key of the service's "Events API v2" integration. Secret: never logged.
     pub routing_key: Secret,
+    /// Name in the outbox, metrics and logs. Default the sink's type; required (and unique)
+    /// when two sinks of one type are configured.
+    pub name: Option<String>,
     /// Events API endpoint. Default the US region, `https://events.pagerduty.com/v2/enqueue`;
     /// EU accounts use `https://events.eu.pagerduty.com/v2/enqueue`. Plain http only to
     /// loopback (tests), since the body carries the routing key.
@@ -52,6 +55,7 @@ impl PagerDutyConfig {
     pub fn new(routing_key: Secret) -> Self {
         PagerDutyConfig {
             routing_key,
+            name: None,
             url: None,
             source: None,
             client_url: None,

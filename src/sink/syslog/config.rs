@@ -28,6 +28,9 @@ pub const DEFAULT_FACILITY: Facility = Facility::Daemon;
 pub struct SyslogConfig {
     /// The receiver, `host:port` (the port is required: 514 is usual for both transports).
     pub address: String,
+    /// Name in the outbox, metrics and logs. Default the sink's type; required (and unique)
+    /// when two sinks of one type are configured.
+    pub name: Option<String>,
     /// `udp` (default: one datagram per message) or `tcp` (RFC 6587 octet counting, one
     /// connection per message).
     #[serde(default)]
@@ -50,6 +53,7 @@ impl SyslogConfig {
     pub fn new(address: impl Into<String>, transport: Transport) -> Self {
         SyslogConfig {
             address: address.into(),
+            name: None,
             transport,
             facility: None,
             hostname: None,

@@ -26,6 +26,9 @@ pub struct WebhookConfig {
     /// Where to POST. Secret (Slack and most chat webhooks carry their token in the URL):
     /// never logged; errors show only scheme, host and port.
     pub url: Secret,
+    /// Name in the outbox, metrics and logs. Default the sink's type; required (and unique)
+    /// when two sinks of one type are configured.
+    pub name: Option<String>,
     /// Sent as `Authorization: Bearer <token>`. Secret. Needs https unless the URL is
     /// loopback. Default: no `Authorization` header.
     pub bearer_token: Option<Secret>,
@@ -45,6 +48,7 @@ impl WebhookConfig {
     pub fn new(url: Secret) -> Self {
         WebhookConfig {
             url,
+            name: None,
             bearer_token: None,
             text: false,
             timeout: None,

@@ -1,0 +1,158 @@
+//! Records alert events with their notifications and writes the JSON-lines sinks.
+
+use super::NamedSink;
+use crate::alert::{paging, AlertEvent, Lifecycle};
+use crate::sink::Sink;
+use crate::store::{HeldAlert, Route, SharedStore, Store, StoreError};
+use crate::telemetry::Telemetry;
+use chrono::Utc;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, Notify};
+
+/// How often held alerts are checked for a hold that has ended.
+pub const RELEASE_CHECK: Duration = Duration::from_secs(5);
+
+/// The task between detection and the sinks.
+pub struct Dispatcher {
+    /// The alert database.
+    pub store: SharedStore,
+    /// Paging sinks, for routing decisions (delivery is the workers').
+    pub paging: Arc<Vec<NamedSink>>,
+    /// Sinks written directly (JSON lines), every event, held or not.
+    pub direct: Vec<Sink>,
+    /// Rung after notifications are enqueued.
+    pub wake: Arc<Notify>,
+    /// Metrics and logs.
+    pub telemetry: Arc<Telemetry>,
+}
+
+impl Dispatcher {
+    /// Runs until detection hangs up; hands the direct sinks back for flushing.
+    pub async fn run(mut self, mut events: mpsc::UnboundedReceiver<Vec<AlertEvent>>) -> Vec<Sink> {
+        let mut release = tokio::time::interval(RELEASE_CHECK);
+        release.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                batch = events.recv() => match batch {
+                    Some(batch) => self.dispatch(batch).await,
+                    None => break,
+                },
+                _ = release.tick() => self.release_ended_holds().await,
+            }
+        }
+        self.direct
+    }
+
+    async fn dispatch(&mut self, batch: Vec<AlertEvent>) {
+        let paging = self.paging.clone();
+        let recorded = self
+            .store
+            .call(move |store| Ok(record(store, &paging, batch)))
+            .await;
+        let batch = match recorded {
+            Ok((batch, Ok(enqueued))) => {
+                if enqueued > 0 {
+                    self.wake.notify_one();
+                }
+                batch
+            }
+            Ok((batch, Err(e))) => {
+                self.telemetry.store_failed(&e);
+                batch
+            }
+            Err(e) => {
+                self.telemetry.store_failed(&e);
+                return;
+            }
+        };
+        for event in &batch {
+            for sink in self.direct.iter_mut() {
+                let result = sink.deliver(event);
+                self.telemetry.notification(sink.name(), result.is_ok());
+                if let Err(e) = result {
+                    tracing::error!("{e}");
+                }
+            }
+        }
+    }
+
+    /// Routes held alerts whose silence or maintenance window has ended.
+    async fn release_ended_holds(&mut self) {
+        let paging = self.paging.clone();
+        let released = self.store.call(move |store| release(store, &paging)).await;
+        match released {
+            Ok(0) => {}
+            Ok(_) => self.wake.notify_one(),
+            Err(e) => self.telemetry.store_failed(&e),
+        }
+    }
+}
+
+/// Decides each event's route and records the batch in one transaction; returns the batch
+/// (for the direct sinks, whatever happened) and the number of notifications enqueued.
+fn record(
+    store: &mut Store,
+    paging: &[NamedSink],
+    batch: Vec<AlertEvent>,
+) -> (Vec<AlertEvent>, Result<usize, StoreError>) {
+    let now = Utc::now();
+    let decide = |store: &mut Store| -> Result<usize, StoreError> {
+        let needs_rules = batch.iter().any(|e| e.event == Lifecycle::Open);
+        let (silences, windows) = if needs_rules {
+            (store.active_silences(now)?, store.active_maintenance(now)?)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let items: Vec<(&AlertEvent, Route)> = batch
+            .iter()
+            .map(|event| {
+                let route = match event.event {
+                    Lifecycle::Open => match paging::hold(event, &silences, &windows) {
+                        Some(reason) => Route::Hold(reason),
+                        None => Route::Open(targets(event, paging)),
+                    },
+                    Lifecycle::Update | Lifecycle::Resolved => Route::Follow,
+                };
+                (event, route)
+            })
+            .collect();
+        Ok(store.record_routed(&items)?.len())
+    };
+    let result = decide(store);
+    (batch, result)
+}
+
+/// Releases every held alert no active silence or window holds any more; returns how many
+/// notifications that enqueued.
+fn release(store: &mut Store, paging: &[NamedSink]) -> Result<usize, StoreError> {
+    let held = store.held_alerts()?;
+    if held.is_empty() {
+        return Ok(0);
+    }
+    let now = Utc::now();
+    let silences = store.active_silences(now)?;
+    let windows = store.active_maintenance(now)?;
+    let mut enqueued = 0;
+    for HeldAlert { event, reason } in held {
+        if paging::hold(&event, &silences, &windows).is_none() {
+            tracing::info!(alert = %event.id, was = %reason, "hold ended: alert pages now");
+            enqueued += store
+                .release(&event.id, &targets(&event, paging), now)?
+                .len();
+        }
+    }
+    Ok(enqueued)
+}
+
+fn targets(event: &AlertEvent, paging: &[NamedSink]) -> Vec<String> {
+    paging::route(
+        event,
+        paging.iter().map(|s| (s.name.as_str(), &s.sink)),
+        |sink, event| sink.accepts(event),
+    )
+}
+
+#[cfg(test)]
+#[path = "dispatch_tests.rs"]
+mod tests;

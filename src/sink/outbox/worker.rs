@@ -1,0 +1,126 @@
+//! One sink's delivery loop: due notifications from the outbox, oldest first, each marked
+//! delivered, retried later (server errors, timeouts, refused connections) or abandoned (the
+//! receiver rejected it for good).
+
+use super::{BATCH, POLL, SHUTDOWN_GRACE};
+use crate::sink::{DeliveryError, PagingSink};
+use crate::store::{retry_delay, Notice, OutboxItem, SharedStore, StoreError};
+use crate::telemetry::Telemetry;
+use chrono::Utc;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+/// What became of one attempt.
+enum Outcome {
+    Delivered,
+    /// Nothing to send for this sink (an acknowledgement for a sink without acks).
+    Skipped,
+    Failed(DeliveryError),
+}
+
+pub(super) struct Worker {
+    pub name: String,
+    pub sink: PagingSink,
+    pub store: SharedStore,
+    pub telemetry: Arc<Telemetry>,
+}
+
+impl Worker {
+    pub async fn run(self, mut wake: watch::Receiver<()>, mut stop: watch::Receiver<bool>) {
+        loop {
+            let full = self.pass().await;
+            if *stop.borrow() {
+                break;
+            }
+            if full {
+                continue;
+            }
+            tokio::select! {
+                _ = wake.changed() => {}
+                _ = tokio::time::sleep(POLL) => {}
+                _ = stop.changed() => {}
+            }
+        }
+        // Shutdown: what is due now gets one more chance; the rest stays in the outbox.
+        let deadline = Instant::now() + SHUTDOWN_GRACE;
+        while Instant::now() < deadline {
+            if !tokio::time::timeout_at(deadline, self.pass())
+                .await
+                .unwrap_or(false)
+            {
+                break;
+            }
+        }
+    }
+
+    /// Attempts every due notification (up to [`BATCH`]); true when the batch was full.
+    async fn pass(&self) -> bool {
+        let name = self.name.clone();
+        let due = self
+            .store
+            .call(move |s| s.due_for_sink(&name, Utc::now(), BATCH))
+            .await;
+        let due = match due {
+            Ok(due) => due,
+            Err(e) => {
+                self.telemetry.store_failed(&e);
+                return false;
+            }
+        };
+        let full = due.len() == BATCH;
+        for item in due {
+            let outcome = self.attempt(&item).await;
+            if let Err(e) = self.settle(&item, outcome).await {
+                self.telemetry.store_failed(&e);
+            }
+        }
+        full
+    }
+
+    async fn attempt(&self, item: &OutboxItem) -> Outcome {
+        let result = match (item.event, &self.sink) {
+            (Notice::Acknowledge, PagingSink::PagerDuty(pd)) => {
+                pd.acknowledge(&item.alert_id).await
+            }
+            (Notice::Acknowledge, _) => return Outcome::Skipped,
+            _ => self.sink.deliver(&item.alert).await,
+        };
+        match result {
+            Ok(()) => Outcome::Delivered,
+            Err(e) => Outcome::Failed(e),
+        }
+    }
+
+    async fn settle(&self, item: &OutboxItem, outcome: Outcome) -> Result<(), StoreError> {
+        let seq = item.seq;
+        let now = Utc::now();
+        match outcome {
+            Outcome::Delivered | Outcome::Skipped => {
+                if matches!(outcome, Outcome::Delivered) {
+                    self.telemetry.notification(&self.name, true);
+                }
+                self.store.call(move |s| s.delivered(seq, now)).await?;
+            }
+            Outcome::Failed(e) if e.is_retryable() => {
+                let wait = retry_delay(item.attempts + 1).max(e.retry_after().unwrap_or_default());
+                self.telemetry
+                    .notification_failed(&self.name, &item.alert_id, &e, Some(wait));
+                let next = now + chrono::Duration::from_std(wait).unwrap_or_default();
+                let error = e.to_string();
+                self.store
+                    .call(move |s| s.failed(seq, &error, next))
+                    .await?;
+            }
+            Outcome::Failed(e) => {
+                self.telemetry
+                    .notification_failed(&self.name, &item.alert_id, &e, None);
+                let error = e.to_string();
+                self.store
+                    .call(move |s| s.abandon(seq, &error, now))
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}

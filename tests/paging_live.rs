@@ -1,0 +1,340 @@
+//! Paging from the live service (issue 5): `bgpwatch run` with a RIS Live feed pages through
+//! the real Debian `prometheus-alertmanager` (its own webhook delivers to a recorder here), a
+//! webhook receiver that fails its first requests, and a PagerDuty stand-in; then the process
+//! is killed with `kill -9` between open and resolve and started again.
+//! The Alertmanager test skips (loudly) without the package and fails under
+//! `BGPWATCH_REQUIRE_LAB=1`.
+
+#[path = "support/monitor.rs"]
+mod monitor;
+#[path = "support/observe.rs"]
+mod observe;
+#[path = "support/ris_live_server.rs"]
+mod server;
+mod sinks_common;
+mod support;
+
+use monitor::Monitor;
+use serde_json::Value;
+use server::Action;
+use sinks_common::alertmanager::Alertmanager;
+use sinks_common::stand_ins::pagerduty_answer;
+use sinks_common::{Answer, Receiver, Request};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The hijacked prefix of the scenario watchlist (group `gov`, expected origin AS64500).
+const PREFIX: &str = "198.51.100.0/24";
+/// Failed attempts the flaky webhook answers with 503 before it accepts.
+const WEBHOOK_FAILURES: usize = 2;
+/// Two retries (5 s, then 10 s) plus the scenario; generous for a shared machine.
+const DELIVERY_WITHIN: Duration = Duration::from_secs(60);
+
+/// The hijack peers announce the legitimate route again: the hijack ends.
+fn hijack_ends() -> Vec<String> {
+    observe::HIJACK_PEERS
+        .iter()
+        .map(|&(peer, asn)| observe::announce(peer, &[asn, 64500], &[PREFIX]))
+        .collect()
+}
+
+fn everything_then_hijack() -> Vec<String> {
+    let mut lines = observe::legit_announcements();
+    lines.extend(observe::hijack());
+    lines
+}
+
+fn sources(url: &str, sinks: &str) -> String {
+    format!("{}\n{sinks}", observe::ris_source(url))
+}
+
+/// Successful requests (2xx answers) of a receiver whose answers follow `ok(n)`.
+fn accepted(requests: &[Request], ok: impl Fn(usize) -> bool) -> Vec<Value> {
+    requests
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| ok(*n))
+        .map(|(_, r)| r.json())
+        .collect()
+}
+
+async fn wait_until(what: &str, within: Duration, done: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + within;
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn metric(m: &Monitor, series: &str) -> f64 {
+    let (_, body) = m.get("/metrics").expect("metrics answer");
+    body.lines()
+        .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hijack_pages_alertmanager_pagerduty_and_a_flaky_webhook_once_each_and_all_clear() {
+    let recorder = Receiver::start(|_, _| Answer::new(200, "")).await;
+    let Some(am) = Alertmanager::start(
+        "paging_live_am",
+        &format!("{}/alertmanager-webhook", recorder.base),
+    )
+    .await
+    else {
+        return;
+    };
+    let webhook = Receiver::start(|n, _| {
+        if n < WEBHOOK_FAILURES {
+            Answer::new(503, "busy")
+        } else {
+            Answer::new(200, "ok")
+        }
+    })
+    .await;
+    let pagerduty = Receiver::start(|_, r| pagerduty_answer(r)).await;
+    let feed = server::start(vec![vec![
+        Action::Send(everything_then_hijack()),
+        Action::Sleep(Duration::from_secs(4)),
+        Action::Send(hijack_ends()),
+        Action::Idle,
+    ]])
+    .await;
+    let sinks = format!(
+        "[[sinks]]\ntype = \"alertmanager\"\nurl = \"{}\"\n\
+         [[sinks]]\ntype = \"webhook\"\nurl = \"{}/hook\"\n\
+         [[sinks]]\ntype = \"pagerduty\"\nrouting_key = \"R0UT1NGKEY0000000000000000000000\"\nurl = \"{}/v2/enqueue\"\n",
+        am.base, webhook.base, pagerduty.base
+    );
+    let m = Monitor::start_with(
+        "paging_live",
+        "resolve_after = \"2s\"",
+        &sources(&feed.url, &sinks),
+    );
+
+    // The alert as detection wrote it.
+    m.wait_for("the hijack to open", Duration::from_secs(20), |m| {
+        m.events().iter().any(|e| e["kind"] == "origin-hijack")
+    });
+    let id = m
+        .events()
+        .into_iter()
+        .find(|e| e["kind"] == "origin-hijack")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Alertmanager shows it active with bgpwatch's labels, then notifies its receiver of the
+    // firing alert and of its end.
+    let firing = wait_for_notification(&recorder, "firing", &id).await;
+    let labels = &firing["alerts"][0]["labels"];
+    assert_eq!(labels["alertname"], "BgpwatchOriginHijack", "{firing}");
+    assert_eq!(labels["kind"], "origin-hijack");
+    assert_eq!(labels["severity"], "critical");
+    assert_eq!(labels["prefix"], PREFIX);
+    assert_eq!(labels["origin"], "64666");
+    assert_eq!(labels["group"], "gov");
+    wait_for_notification(&recorder, "resolved", &id).await;
+    assert!(
+        am.alerts(&id).await.is_empty(),
+        "Alertmanager still shows the alert as active"
+    );
+
+    // The webhook refused twice (503), so the outbox retried; it got the open, then the
+    // all-clear, each once and in that order.
+    let hooks = webhook
+        .wait_for(WEBHOOK_FAILURES + 2, DELIVERY_WITHIN)
+        .await;
+    let got: Vec<(String, String)> = accepted(&hooks, |n| n >= WEBHOOK_FAILURES)
+        .iter()
+        .map(|b| {
+            (
+                b["event"].as_str().unwrap().into(),
+                b["id"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("open".to_string(), id.clone()),
+            ("resolved".to_string(), id.clone())
+        ]
+    );
+    for failed in &hooks[..WEBHOOK_FAILURES] {
+        assert_eq!(
+            failed.json()["event"],
+            "open",
+            "a retry resends the same event"
+        );
+    }
+
+    // PagerDuty: trigger then resolve, dedup_key = alert id, each once.
+    let pages = pagerduty.wait_for(2, DELIVERY_WITHIN).await;
+    let actions: Vec<(String, String)> = pages
+        .iter()
+        .map(|r| {
+            let b = r.json();
+            (
+                b["event_action"].as_str().unwrap().into(),
+                b["dedup_key"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("trigger".to_string(), id.clone()),
+            ("resolve".to_string(), id.clone())
+        ]
+    );
+
+    let failures = metric(
+        &m,
+        "bgpwatch_notifications_total{outcome=\"failure\",sink=\"webhook\"}",
+    );
+    assert_eq!(failures, WEBHOOK_FAILURES as f64);
+    // Nothing more arrives: no duplicate page, no stray retry.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(webhook.requests().len(), WEBHOOK_FAILURES + 2);
+    assert_eq!(pagerduty.requests().len(), 2);
+    assert_eq!(m.terminate(), Some(0));
+}
+
+async fn wait_for_notification(recorder: &Receiver, status: &str, id: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + DELIVERY_WITHIN;
+    loop {
+        let found = recorder
+            .requests()
+            .iter()
+            .map(|r| r.json())
+            .find(|n| n["status"] == status && n["alerts"][0]["labels"]["alert_id"] == id);
+        if let Some(n) = found {
+            return n;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no {status} notification for {id}: {:?}",
+            recorder
+                .requests()
+                .iter()
+                .map(|r| r.json())
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_kill_9_between_open_and_resolve_nothing_repages_and_the_all_clear_still_goes_out() {
+    // The webhook works throughout; PagerDuty is down until the crash.
+    let webhook = Receiver::start(|_, _| Answer::new(200, "ok")).await;
+    let pagerduty_down = Arc::new(AtomicBool::new(true));
+    let down = pagerduty_down.clone();
+    let pagerduty = Receiver::start(move |_, r| {
+        if down.load(Ordering::SeqCst) {
+            Answer::new(503, "maintenance")
+        } else {
+            pagerduty_answer(r)
+        }
+    })
+    .await;
+    let feed = server::start(vec![
+        // First life: the hijack opens.
+        vec![Action::Send(everything_then_hijack()), Action::Idle],
+        // Second life: the hijack is seen again (must not page again), then ends.
+        vec![
+            Action::Sleep(Duration::from_secs(1)),
+            Action::Send(observe::hijack()),
+            Action::Sleep(Duration::from_secs(2)),
+            Action::Send(hijack_ends()),
+            Action::Idle,
+        ],
+    ])
+    .await;
+    let sinks = format!(
+        "[[sinks]]\ntype = \"webhook\"\nurl = \"{}/hook\"\n\
+         [[sinks]]\ntype = \"pagerduty\"\nrouting_key = \"R0UT1NGKEY0000000000000000000000\"\nurl = \"{}/v2/enqueue\"\n",
+        webhook.base, pagerduty.base
+    );
+    let first = Monitor::start_with(
+        "paging_crash",
+        "resolve_after = \"2s\"",
+        &sources(&feed.url, &sinks),
+    );
+    let opened = webhook.wait_for(1, DELIVERY_WITHIN).await[0].json();
+    assert_eq!(opened["event"], "open");
+    let id = opened["id"].as_str().unwrap().to_string();
+    pagerduty.wait_for(1, DELIVERY_WITHIN).await;
+    let (dir, http) = first.kill9();
+    let failed_before_crash = pagerduty.requests().len();
+
+    pagerduty_down.store(false, Ordering::SeqCst);
+    let second = Monitor::relaunch(dir, http);
+    wait_until("the all-clear at the webhook", DELIVERY_WITHIN, || {
+        webhook.requests().len() >= 2
+    })
+    .await;
+    wait_until(
+        "PagerDuty's trigger (from the outbox) and resolve",
+        DELIVERY_WITHIN,
+        || pagerduty.requests().len() >= failed_before_crash + 2,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let hooks: Vec<(String, String)> = webhook
+        .requests()
+        .iter()
+        .map(|r| {
+            let b = r.json();
+            (
+                b["event"].as_str().unwrap().into(),
+                b["id"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        hooks,
+        [
+            ("open".to_string(), id.clone()),
+            ("resolved".to_string(), id.clone())
+        ],
+        "the webhook got the open once (before the crash) and the all-clear once (after)"
+    );
+    let pages: Vec<(String, String)> = pagerduty.requests()[failed_before_crash..]
+        .iter()
+        .map(|r| {
+            let b = r.json();
+            (
+                b["event_action"].as_str().unwrap().into(),
+                b["dedup_key"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            ("trigger".to_string(), id.clone()),
+            ("resolve".to_string(), id.clone())
+        ],
+        "the undelivered trigger was retried after the restart, then resolved"
+    );
+    // The second life continued the alert rather than opening a new one.
+    let events = second.events();
+    let lifecycle: Vec<&str> = events
+        .iter()
+        .filter(|e| e["id"] == id.as_str())
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(lifecycle, ["open", "resolved"], "{events:?}");
+    assert!(
+        !events
+            .iter()
+            .any(|e| e["event"] == "open" && e["id"] != id.as_str()),
+        "a second alert opened for the same hijack: {events:?}"
+    );
+    assert_eq!(second.terminate(), Some(0));
+}
