@@ -302,6 +302,32 @@ fn a_bad_config_file_is_refused_with_the_key_at_fault() {
             "[detect]\nresolve_after = \"5 fortnights\"\n",
             "detect.resolve_after",
         ),
+        (
+            "two_webhooks_one_name",
+            "[[sinks]]\ntype = \"webhook\"\nurl = \"http://127.0.0.1:1/a\"\n\
+             [[sinks]]\ntype = \"webhook\"\nurl = \"http://127.0.0.1:1/b\"\n",
+            "sinks[1].name",
+        ),
+        (
+            "alertmanager_api_path",
+            "[[sinks]]\ntype = \"alertmanager\"\nurl = \"http://127.0.0.1:9093/api/v2/alerts\"\n",
+            "sinks[0].url",
+        ),
+        (
+            "pagerduty_key_over_http",
+            "[[sinks]]\ntype = \"pagerduty\"\nrouting_key = \"k\"\nurl = \"http://pd.example/v2\"\n",
+            "sinks[0].url",
+        ),
+        (
+            "syslog_without_port",
+            "[[sinks]]\ntype = \"syslog\"\naddress = \"logs.example\"\n",
+            "sinks[0].address",
+        ),
+        (
+            "unknown_sink_key",
+            "[[sinks]]\ntype = \"webhook\"\nurl = \"http://127.0.0.1:1/a\"\nretries = 3\n",
+            "retries",
+        ),
     ] {
         let file = dir.join(format!("{name}.toml"));
         std::fs::write(&file, toml).unwrap();

@@ -71,7 +71,7 @@ fn the_example_config_is_valid_with_every_commented_key_switched_on() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(
-        String::from_utf8_lossy(&output.stdout).contains("3 sources, 1 sinks"),
+        String::from_utf8_lossy(&output.stdout).contains("3 sources, 5 sinks"),
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );

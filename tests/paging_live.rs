@@ -338,3 +338,53 @@ async fn after_kill_9_between_open_and_resolve_nothing_repages_and_the_all_clear
     );
     assert_eq!(second.terminate(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sink_that_hangs_delays_neither_detection_nor_the_other_sinks() {
+    // The slow receiver answers after 30 s; its sink gives up each attempt after 2 s.
+    let slow = Receiver::start(|_, _| {
+        let mut answer = Answer::new(200, "ok");
+        answer.delay = Duration::from_secs(30);
+        answer
+    })
+    .await;
+    let fast = Receiver::start(|_, _| Answer::new(200, "ok")).await;
+    let feed = server::start(vec![vec![
+        Action::Send(everything_then_hijack()),
+        Action::Idle,
+    ]])
+    .await;
+    let sinks = format!(
+        "[[sinks]]\ntype = \"webhook\"\nname = \"slow\"\nurl = \"{}/hook\"\ntimeout = \"2s\"\n\
+         [[sinks]]\ntype = \"webhook\"\nname = \"fast\"\nurl = \"{}/hook\"\n",
+        slow.base, fast.base
+    );
+    let m = Monitor::start("paging_slow_sink", &sources(&feed.url, &sinks));
+    let started = std::time::Instant::now();
+    m.wait_for(
+        "the hijack in the JSON lines",
+        Duration::from_secs(20),
+        |m| m.events().iter().any(|e| e["kind"] == "origin-hijack"),
+    );
+    let opened = fast.wait_for(1, Duration::from_secs(20)).await[0].json();
+    assert_eq!(opened["event"], "open");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the fast sink waited for the slow one: {:?}",
+        started.elapsed()
+    );
+    // The slow sink was tried, timed out, and is scheduled again: counted as a failure.
+    wait_until(
+        "the slow sink's timeout to count",
+        Duration::from_secs(20),
+        || {
+            metric(
+                &m,
+                "bgpwatch_notifications_total{outcome=\"failure\",sink=\"slow\"}",
+            ) >= 1.0
+        },
+    )
+    .await;
+    assert!(m.log().contains("no answer within 2s"), "{}", m.log());
+    assert_eq!(m.terminate(), Some(0));
+}
