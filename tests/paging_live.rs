@@ -388,3 +388,97 @@ async fn a_sink_that_hangs_delays_neither_detection_nor_the_other_sinks() {
     assert!(m.log().contains("no answer within 2s"), "{}", m.log());
     assert_eq!(m.terminate(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pagerduty_gets_one_incident_for_one_offender_resolved_when_its_last_prefix_is_back() {
+    const OTHER: &str = "203.0.113.0/24";
+    let pagerduty = Receiver::start(|_, r| pagerduty_answer(r)).await;
+    let hijack_both: Vec<String> = observe::HIJACK_PEERS
+        .iter()
+        .map(|&(peer, asn)| observe::announce(peer, &[asn, 64666], &[PREFIX, OTHER]))
+        .collect();
+    let back = |prefix: &'static str| -> Vec<String> {
+        observe::HIJACK_PEERS
+            .iter()
+            .map(|&(peer, asn)| observe::announce(peer, &[asn, 64500], &[prefix]))
+            .collect()
+    };
+    let mut first = observe::legit_announcements();
+    first.extend(hijack_both);
+    let feed = server::start(vec![vec![
+        Action::Send(first),
+        Action::Sleep(Duration::from_secs(2)),
+        Action::Send(back(PREFIX)),
+        Action::Sleep(Duration::from_secs(5)),
+        Action::Send(back(OTHER)),
+        Action::Idle,
+    ]])
+    .await;
+    let sinks = format!(
+        "[[sinks]]\ntype = \"pagerduty\"\nrouting_key = \"R0UT1NGKEY0000000000000000000000\"\nurl = \"{}/v2/enqueue\"\n",
+        pagerduty.base
+    );
+    let m = Monitor::start_with(
+        "paging_incident",
+        "resolve_after = \"2s\"",
+        &sources(&feed.url, &sinks),
+    );
+    let resolved = |m: &Monitor| {
+        m.events()
+            .iter()
+            .filter(|e| e["kind"] == "origin-hijack" && e["event"] == "resolved")
+            .count()
+    };
+    m.wait_for("the first hijack to end", Duration::from_secs(30), |m| {
+        resolved(m) >= 1
+    });
+    if resolved(&m) == 1 {
+        // The other prefix is back 5 s after the first: PagerDuty must not have resolved yet.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if resolved(&m) == 1 {
+            let actions: Vec<Value> = pagerduty
+                .requests()
+                .iter()
+                .map(|r| r.json()["event_action"].clone())
+                .collect();
+            assert_eq!(
+                actions,
+                ["trigger", "trigger"],
+                "resolved with an alert still open"
+            );
+        }
+    }
+    m.wait_for("both hijacks to end", Duration::from_secs(30), |m| {
+        m.events()
+            .iter()
+            .filter(|e| e["kind"] == "origin-hijack" && e["event"] == "resolved")
+            .count()
+            == 2
+    });
+    let events = m.events();
+    let opens: Vec<&Value> = events.iter().filter(|e| e["event"] == "open").collect();
+    assert_eq!(opens.len(), 2, "{events:?}");
+    let incident = opens[0]["incident"]
+        .as_str()
+        .expect("incident id")
+        .to_string();
+    assert!(
+        opens.iter().all(|e| e["incident"] == incident.as_str()),
+        "both alerts in one incident: {opens:?}"
+    );
+    pagerduty.wait_for(3, DELIVERY_WITHIN).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let pages: Vec<Value> = pagerduty.requests().iter().map(|r| r.json()).collect();
+    let actions: Vec<&str> = pages
+        .iter()
+        .map(|p| p["event_action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["trigger", "trigger", "resolve"], "{pages:?}");
+    assert!(pages.iter().all(|p| p["dedup_key"] == incident.as_str()));
+    let grown = pages[1]["payload"]["summary"].as_str().unwrap();
+    assert!(
+        grown.contains("2 alerts on 2 prefixes") && grown.contains(PREFIX) && grown.contains(OTHER),
+        "{grown}"
+    );
+    assert_eq!(m.terminate(), Some(0));
+}

@@ -11,8 +11,79 @@
 //! - Sinks are chosen on the `open` by their `groups` / `min_severity` filters; the alert's
 //!   later events follow that choice, so a page always gets its all-clear.
 
-use super::AlertEvent;
+use super::{AlertEvent, Lifecycle};
 use crate::store::{Maintenance, Silence};
+use std::time::Duration;
+
+/// Alerts with the same offender whose opens are at most this far apart form one incident
+/// (DESIGN.md section 7).
+pub const INCIDENT_WINDOW: Duration = Duration::from_secs(600);
+/// Prefixes named in an incident's page summary before "and N more".
+const SUMMARY_PREFIXES: usize = 5;
+
+/// What groups an alert into an incident: its offender (the hijacking origin, the unexpected
+/// upstream, the leaking AS), for route alerts. Visibility alerts are grouped by
+/// `mass-withdrawal` instead, and feed alerts stand alone.
+pub fn incident_key(event: &AlertEvent) -> Option<String> {
+    if !event.kind.is_route_kind() {
+        return None;
+    }
+    event.offender.map(|asn| format!("offender AS{asn}"))
+}
+
+/// The page for an incident (PagerDuty pages incidents, not alerts): `members` are the latest
+/// events of its alerts, the first of which gave the incident its id. It is open while any
+/// member is, carries the most severe member's severity, lists the prefixes, and keeps the
+/// triggering member's evidence. `None` while `event` is a member's end but others are open.
+pub fn incident_page(
+    incident_id: &str,
+    event: &AlertEvent,
+    members: &[AlertEvent],
+) -> Option<AlertEvent> {
+    let open: Vec<&AlertEvent> = members
+        .iter()
+        .filter(|m| m.event != Lifecycle::Resolved)
+        .collect();
+    if event.event == Lifecycle::Resolved && !open.is_empty() {
+        return None;
+    }
+    let mut page = event.clone();
+    page.id = incident_id.to_string();
+    page.incident = Some(incident_id.to_string());
+    if members.len() <= 1 {
+        return Some(page);
+    }
+    let open_count = open.len();
+    let judged: Vec<&AlertEvent> = if open.is_empty() {
+        members.iter().collect()
+    } else {
+        open
+    };
+    page.severity = judged
+        .iter()
+        .map(|m| m.severity)
+        .max()
+        .unwrap_or(event.severity);
+    let mut prefixes: Vec<_> = members.iter().filter_map(|m| m.prefix).collect();
+    prefixes.dedup();
+    let mut named: Vec<String> = prefixes
+        .iter()
+        .take(SUMMARY_PREFIXES)
+        .map(|p| p.to_string())
+        .collect();
+    if prefixes.len() > SUMMARY_PREFIXES {
+        named.push(format!("and {} more", prefixes.len() - SUMMARY_PREFIXES));
+    }
+    let offender = event.offender.map_or(String::new(), |a| format!("AS{a}: "));
+    page.summary = format!(
+        "{offender}{} alerts on {} prefixes, {open_count} open: {}",
+        members.len(),
+        prefixes.len(),
+        named.join(", ")
+    );
+    page.prefixes = Some(prefixes);
+    Some(page)
+}
 
 /// Why an alert's `open` is held back, as stored and shown (`silence 3`, `maintenance 1`), or
 /// `None` when it pages now. `silences` and `windows` are those active at the event's time.
@@ -121,6 +192,59 @@ mod tests {
             Some("maintenance 2".into())
         );
         assert_eq!(hold(&e, &[], &[declared(origin + 1)]), None);
+    }
+
+    #[test]
+    fn an_incident_of_one_alert_pages_as_that_alert() {
+        let e = event();
+        let page = incident_page(&e.id, &e, std::slice::from_ref(&e)).unwrap();
+        assert_eq!(page.id, e.id);
+        assert_eq!(page.summary, e.summary);
+    }
+
+    #[test]
+    fn an_incident_lists_its_prefixes_and_resolves_with_its_last_alert() {
+        let first = event();
+        let mut second = event();
+        second.id = "0000000000000002".into();
+        second.prefix = Some("203.0.113.0/24".parse().unwrap());
+        second.severity = Severity::Warning;
+        let page = incident_page(&first.id, &second, &[first.clone(), second.clone()]).unwrap();
+        assert_eq!(page.id, first.id, "one dedup key for the whole incident");
+        assert_eq!(
+            page.severity,
+            Severity::Critical,
+            "the most severe open member"
+        );
+        assert_eq!(
+            page.summary,
+            "AS64666: 2 alerts on 2 prefixes, 2 open: 198.51.100.0/24, 203.0.113.0/24"
+        );
+        let mut first_ends = first.clone();
+        first_ends.event = Lifecycle::Resolved;
+        assert_eq!(
+            incident_page(
+                &first.id,
+                &first_ends,
+                &[first_ends.clone(), second.clone()]
+            ),
+            None,
+            "the other alert is still open"
+        );
+        let mut second_ends = second.clone();
+        second_ends.event = Lifecycle::Resolved;
+        let last =
+            incident_page(&first.id, &second_ends, &[first_ends, second_ends.clone()]).unwrap();
+        assert_eq!(last.event, Lifecycle::Resolved);
+        assert_eq!(last.id, first.id);
+    }
+
+    #[test]
+    fn only_route_alerts_with_an_offender_group_into_incidents() {
+        let mut e = event();
+        assert_eq!(incident_key(&e), Some("offender AS64666".into()));
+        e.kind = AlertKind::Withdrawal;
+        assert_eq!(incident_key(&e), None);
     }
 
     #[test]

@@ -3,9 +3,9 @@
 
 use super::error::Context;
 use super::{from_micros, from_micros_opt, micros, Store, StoreError};
+use crate::alert::AlertEvent;
 use crate::update::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::time::Duration;
 
@@ -91,7 +91,8 @@ impl Store {
                 (id, IncidentChange::Grew)
             }
             (None, None) => {
-                let id = incident_id(key, at);
+                // The first alert's id: a one-alert incident pages under the alert's own id.
+                let id = alert_id.to_string();
                 tx.execute(
                     "INSERT INTO incidents (id, incident_key, state, first_alert_at, last_alert_at)
                      VALUES (?1, ?2, 'open', ?3, ?3)",
@@ -134,6 +135,42 @@ impl Store {
         read(&self.conn, &self.path, id)
     }
 
+    /// The incident an alert belongs to, if any.
+    pub fn incident_of(&self, alert_id: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT incident_id FROM incident_alerts WHERE alert_id = ?1
+                 ORDER BY added_at LIMIT 1",
+            )
+            .ctx(&self.path, "find the incident of an alert")?
+            .query_row([alert_id], |r| r.get(0))
+            .optional()
+            .ctx(&self.path, "find the incident of an alert")
+    }
+
+    /// The latest event of every alert of an incident, in the order they joined.
+    pub fn incident_alerts(&self, id: &str) -> Result<Vec<AlertEvent>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT a.id, a.event_json FROM incident_alerts AS m
+                   JOIN alerts AS a ON a.id = m.alert_id
+                 WHERE m.incident_id = ?1 ORDER BY m.added_at, a.id",
+            )
+            .ctx(&self.path, "read the alerts of an incident")?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .ctx(&self.path, "read the alerts of an incident")?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (alert, json) = row.ctx(&self.path, "read the alerts of an incident")?;
+            out.push(super::alerts::decode(&self.path, &alert, &json)?);
+        }
+        Ok(out)
+    }
+
     /// Every open incident, oldest first.
     pub fn open_incidents(&self) -> Result<Vec<Incident>, StoreError> {
         let ids: Vec<String> = {
@@ -155,17 +192,6 @@ impl Store {
         }
         Ok(out)
     }
-}
-
-/// 16 hex digits of SHA-256 over the key and the opening time, like alert episode ids.
-fn incident_id(key: &str, at: Timestamp) -> String {
-    let mut hash = Sha256::new();
-    hash.update(key.as_bytes());
-    hash.update(micros(at).to_be_bytes());
-    hash.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn read(conn: &Connection, path: &Path, id: &str) -> Result<Option<Incident>, StoreError> {

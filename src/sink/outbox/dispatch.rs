@@ -97,7 +97,9 @@ fn record(
     batch: Vec<AlertEvent>,
 ) -> (Vec<AlertEvent>, Result<usize, StoreError>) {
     let now = Utc::now();
-    let decide = |store: &mut Store| -> Result<usize, StoreError> {
+    let mut batch = batch;
+    let decide = |store: &mut Store, batch: &mut Vec<AlertEvent>| -> Result<usize, StoreError> {
+        group_incidents(store, batch)?;
         let needs_rules = batch.iter().any(|e| e.event == Lifecycle::Open);
         let (silences, windows) = if needs_rules {
             (store.active_silences(now)?, store.active_maintenance(now)?)
@@ -117,10 +119,50 @@ fn record(
                 (event, route)
             })
             .collect();
-        Ok(store.record_routed(&items)?.len())
+        let enqueued = store.record_routed(&items)?.len();
+        close_incidents(store, batch)?;
+        Ok(enqueued)
     };
-    let result = decide(store);
+    let result = decide(store, &mut batch);
     (batch, result)
+}
+
+/// Puts each route alert into its incident (same offender within [`paging::INCIDENT_WINDOW`]),
+/// sets the event's `incident`, and resolves an incident whose last open alert resolved.
+fn group_incidents(store: &mut Store, batch: &mut [AlertEvent]) -> Result<(), StoreError> {
+    for event in batch.iter_mut() {
+        let Some(key) = paging::incident_key(event) else {
+            continue;
+        };
+        let incident = match event.event {
+            Lifecycle::Open => Some(
+                store
+                    .add_to_incident(&key, &event.id, event.time, paging::INCIDENT_WINDOW)?
+                    .0
+                    .id,
+            ),
+            Lifecycle::Update | Lifecycle::Resolved => store.incident_of(&event.id)?,
+        };
+        event.incident = incident;
+    }
+    Ok(())
+}
+
+/// Marks resolved the incidents of this batch whose alerts are all resolved (after recording).
+fn close_incidents(store: &mut Store, batch: &[AlertEvent]) -> Result<(), StoreError> {
+    for event in batch.iter().filter(|e| e.event == Lifecycle::Resolved) {
+        let Some(id) = event.incident.as_deref() else {
+            continue;
+        };
+        if paging::incident_key(event).is_none() {
+            continue;
+        }
+        let members = store.incident_alerts(id)?;
+        if members.iter().all(|m| m.event == Lifecycle::Resolved) {
+            store.resolve_incident(id, event.time)?;
+        }
+    }
+    Ok(())
 }
 
 /// Releases every held alert no active silence or window holds any more; returns how many

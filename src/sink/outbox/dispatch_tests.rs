@@ -178,3 +178,35 @@ fn a_declared_maintenance_holds_the_new_origin_only() {
     other.offender = Some(64999);
     assert_eq!(record(&mut store, &sinks(), vec![other]).1.unwrap(), 2);
 }
+
+#[test]
+fn alerts_of_one_offender_within_ten_minutes_form_one_incident_resolved_with_the_last() {
+    let mut store = Store::open_in_memory().unwrap();
+    let first = sample_event();
+    let mut second = sample_event();
+    second.id = "0000000000000002".into();
+    second.prefix = Some("203.0.113.0/24".parse().unwrap());
+    second.time = first.time + TimeDelta::minutes(9);
+    let mut later = sample_event();
+    later.id = "0000000000000003".into();
+    later.time = second.time + TimeDelta::minutes(11);
+    let (batch, n) = record(&mut store, &sinks(), vec![first.clone(), second.clone()]);
+    n.unwrap();
+    assert_eq!(batch[0].incident.as_deref(), Some(first.id.as_str()));
+    assert_eq!(batch[1].incident.as_deref(), Some(first.id.as_str()));
+    let (batch, _) = record(&mut store, &sinks(), vec![later.clone()]);
+    assert_eq!(
+        batch[0].incident.as_deref(),
+        Some(later.id.as_str()),
+        "11 min later: new"
+    );
+
+    let end = |e: &AlertEvent| with(e, Lifecycle::Resolved, e.severity);
+    let (batch, _) = record(&mut store, &sinks(), vec![end(&first)]);
+    assert_eq!(batch[0].incident.as_deref(), Some(first.id.as_str()));
+    assert!(store.incident(&first.id).unwrap().unwrap().open);
+    record(&mut store, &sinks(), vec![end(&second)]).1.unwrap();
+    let incident = store.incident(&first.id).unwrap().unwrap();
+    assert!(!incident.open);
+    assert_eq!(incident.alert_ids, [first.id.clone(), second.id.clone()]);
+}

@@ -3,6 +3,8 @@
 //! receiver rejected it for good).
 
 use super::{BATCH, POLL, SHUTDOWN_GRACE};
+use crate::alert::paging;
+use crate::sink::pagerduty::PagerDutySink;
 use crate::sink::{DeliveryError, PagingSink};
 use crate::store::{retry_delay, Notice, OutboxItem, SharedStore, StoreError};
 use crate::telemetry::Telemetry;
@@ -16,6 +18,8 @@ enum Outcome {
     Delivered,
     /// Nothing to send for this sink (an acknowledgement for a sink without acks).
     Skipped,
+    /// Could not be decided now (the store could not be read): stays due as it is.
+    NotNow,
     Failed(DeliveryError),
 }
 
@@ -79,6 +83,11 @@ impl Worker {
     }
 
     async fn attempt(&self, item: &OutboxItem) -> Outcome {
+        if let PagingSink::PagerDuty(pd) = &self.sink {
+            if let Some(incident) = incident_of(item) {
+                return self.page_incident(pd, incident, item).await;
+            }
+        }
         let result = match (item.event, &self.sink) {
             (Notice::Acknowledge, PagingSink::PagerDuty(pd)) => {
                 pd.acknowledge(&item.alert_id).await
@@ -92,10 +101,43 @@ impl Worker {
         }
     }
 
+    /// PagerDuty pages incidents: every alert of one incident triggers (and acknowledges) the
+    /// same `dedup_key`, the incident's id, with a summary listing its prefixes; it resolves
+    /// when the last of them does.
+    async fn page_incident(
+        &self,
+        pd: &PagerDutySink,
+        incident: &str,
+        item: &OutboxItem,
+    ) -> Outcome {
+        let result = match item.event {
+            Notice::Acknowledge => pd.acknowledge(incident).await,
+            Notice::Open | Notice::Update | Notice::Resolved => {
+                let id = incident.to_string();
+                let members = match self.store.call(move |s| s.incident_alerts(&id)).await {
+                    Ok(members) => members,
+                    Err(e) => {
+                        self.telemetry.store_failed(&e);
+                        return Outcome::NotNow;
+                    }
+                };
+                match paging::incident_page(incident, &item.alert, &members) {
+                    Some(page) => pd.deliver(&page).await,
+                    None => return Outcome::Skipped,
+                }
+            }
+        };
+        match result {
+            Ok(()) => Outcome::Delivered,
+            Err(e) => Outcome::Failed(e),
+        }
+    }
+
     async fn settle(&self, item: &OutboxItem, outcome: Outcome) -> Result<(), StoreError> {
         let seq = item.seq;
         let now = Utc::now();
         match outcome {
+            Outcome::NotNow => {}
             Outcome::Delivered | Outcome::Skipped => {
                 if matches!(outcome, Outcome::Delivered) {
                     self.telemetry.notification(&self.name, true);
@@ -123,4 +165,10 @@ impl Worker {
         }
         Ok(())
     }
+}
+
+/// The incident (of route alerts) an outbox item belongs to.
+fn incident_of(item: &OutboxItem) -> Option<&str> {
+    paging::incident_key(&item.alert)?;
+    item.alert.incident.as_deref()
 }
