@@ -101,8 +101,9 @@ pub fn alertname(kind: AlertKind) -> String {
     name
 }
 
-/// `alertname`, `kind`, `severity`, `prefix`, `origin`, `group`, `alert_id` and, for feed
-/// alerts, `source`; absent values are left out (Alertmanager treats empty labels as absent).
+/// `alertname`, `kind`, `severity`, `prefix`, `origin`, `group`, `alert_id`, `incident` (route
+/// alerts of one offender; `group_by: [incident]` gives one notification per incident) and,
+/// for feed alerts, `source`; absent values are left out (Alertmanager treats empty labels as absent).
 pub fn labels(event: &AlertEvent) -> BTreeMap<&'static str, String> {
     let mut labels = BTreeMap::new();
     labels.insert("alertname", alertname(event.kind));
@@ -114,6 +115,7 @@ pub fn labels(event: &AlertEvent) -> BTreeMap<&'static str, String> {
         ("origin", event.origin.map(|asn| asn.to_string())),
         ("group", event.group.clone()),
         ("source", event.source.clone()),
+        ("incident", event.incident.clone()),
     ];
     for (name, value) in optional {
         if let Some(value) = value {
