@@ -191,3 +191,29 @@ fn the_retry_delay_doubles_from_five_seconds_up_to_ten_minutes() {
     assert_eq!(retry_delay(8), RETRY_DELAY_MAX);
     assert_eq!(retry_delay(u32::MAX), Duration::from_secs(600));
 }
+
+#[test]
+fn an_acknowledgement_goes_to_the_sinks_the_open_went_to_after_it() {
+    let mut store = Store::open_in_memory().unwrap();
+    let open = hijack("a1", "198.51.100.0/24", Lifecycle::Open, 10);
+    store
+        .record_routed(&[(&open, Route::Open(vec!["pagerduty".into()]))])
+        .unwrap();
+    assert!(store.ack("a1", "alice", "on it", t(20)).unwrap());
+    let due = store.due(t(30), 10).unwrap();
+    assert_eq!(due.len(), 1, "the ack waits behind the undelivered open");
+    assert_eq!(due[0].event, Notice::Open);
+    store.delivered(due[0].seq, t(31)).unwrap();
+    let due = store.due(t(32), 10).unwrap();
+    assert_eq!(
+        due.iter().map(|d| (d.sink.as_str(), d.event)).collect::<Vec<_>>(),
+        [("pagerduty", Notice::Acknowledge)]
+    );
+    // A held (never paged) alert has nobody to tell.
+    let held = hijack("a2", "203.0.113.0/24", Lifecycle::Open, 10);
+    store
+        .record_routed(&[(&held, Route::Hold("silence 1".into()))])
+        .unwrap();
+    assert!(store.ack("a2", "alice", "", t(40)).unwrap());
+    assert_eq!(store.pending_count().unwrap(), 1);
+}
