@@ -206,7 +206,9 @@ fn an_acknowledgement_goes_to_the_sinks_the_open_went_to_after_it() {
     store.delivered(due[0].seq, t(31)).unwrap();
     let due = store.due(t(32), 10).unwrap();
     assert_eq!(
-        due.iter().map(|d| (d.sink.as_str(), d.event)).collect::<Vec<_>>(),
+        due.iter()
+            .map(|d| (d.sink.as_str(), d.event))
+            .collect::<Vec<_>>(),
         [("pagerduty", Notice::Acknowledge)]
     );
     // A held (never paged) alert has nobody to tell.
