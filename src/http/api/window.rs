@@ -4,7 +4,7 @@
 use super::ApiError;
 use crate::alert::format_time;
 use crate::update::Timestamp;
-use chrono::TimeDelta;
+use chrono::{SubsecRound, TimeDelta};
 use serde::Deserialize;
 
 /// Longest window accepted: a silence or maintenance window longer than this is more likely a
@@ -54,7 +54,8 @@ impl DurationSpec {
 }
 
 /// Resolves a window against `now`: it must end after it starts, after `now`, and last at most
-/// [`MAX_WINDOW_DAYS`].
+/// [`MAX_WINDOW_DAYS`]. Times are cut to microseconds, the store's precision, so what a `POST`
+/// answers is what a later `GET` shows.
 pub fn resolve(
     starts: Option<Timestamp>,
     ends: Option<Timestamp>,
@@ -91,6 +92,7 @@ pub fn resolve(
             })
         }
     };
+    let (starts, ends) = (starts.trunc_subsecs(6), ends.trunc_subsecs(6));
     let window_error = |detail: String| ApiError::InvalidField {
         field: "ends",
         detail,
@@ -129,6 +131,14 @@ mod tests {
 
     fn text(s: &str) -> DurationSpec {
         DurationSpec::Text(s.into())
+    }
+
+    #[test]
+    fn times_are_cut_to_the_microseconds_the_store_keeps() {
+        let now = at(8) + TimeDelta::nanoseconds(1_234_567);
+        let (starts, ends) = resolve(None, None, Some(&text("1h")), now).unwrap();
+        assert_eq!(starts, at(8) + TimeDelta::microseconds(1_234));
+        assert_eq!(ends, at(9) + TimeDelta::microseconds(1_234));
     }
 
     #[test]
