@@ -268,7 +268,7 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            message: secrets::toml_error_message(text, &e),
         })?;
         validate(raw, path)
     }
