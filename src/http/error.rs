@@ -159,7 +159,7 @@ impl ApiError {
 
 /// Whole seconds for `Retry-After`, rounded up and at least 1.
 fn retry_seconds(wait: Duration) -> u64 {
-    wait.as_secs() + u64::from(wait.subsec_nanos() > 0).max(u64::from(wait.is_zero()))
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 impl IntoResponse for ApiError {
