@@ -11,11 +11,17 @@ use crate::sink::alertmanager::AlertmanagerConfig;
 use crate::sink::pagerduty::PagerDutyConfig;
 use crate::sink::syslog::SyslogConfig;
 use crate::sink::webhook::WebhookConfig;
-use crate::sink::{http_client, OutputFormat, PagingSink};
+use crate::sink::{http_client, OutputFormat, PagingSink, Secret};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+mod http;
+mod secrets;
+
+pub use http::MIN_TOKEN_CHARS;
+pub use secrets::readable_by_others;
 
 /// Watchlist used when none is configured: every YAML file in this directory.
 pub const DEFAULT_WATCHLIST: &str = "prefixes";
@@ -75,7 +81,7 @@ struct RawConfig {
     vrps: Option<PathBuf>,
     /// RTR cache `host:port`.
     rtr: Option<String>,
-    http: Option<RawHttp>,
+    http: Option<http::RawHttp>,
     detect: Option<RawDetect>,
     sources: Option<Vec<SourceConfig>>,
     sinks: Option<Vec<SinkConfig>>,
@@ -86,12 +92,6 @@ struct RawConfig {
 enum OneOrMany {
     One(PathBuf),
     Many(Vec<PathBuf>),
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawHttp {
-    listen: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -241,6 +241,12 @@ pub struct Config {
     pub state: PathBuf,
     /// HTTP listener.
     pub http_listen: SocketAddr,
+    /// The bearer token API writes need (`[http] token` or the contents of `token_file`);
+    /// without one the API refuses writes.
+    pub http_token: Option<Secret>,
+    /// The keys of the file that hold a secret written inline (`http.token`, ...): the file
+    /// itself must then be private. Every key that takes a [`Secret`] adds itself here.
+    inline_secrets: Vec<&'static str>,
     /// Detection thresholds.
     pub engine: EngineSettings,
     /// Inputs (RIS Live alone when none are configured).
@@ -264,20 +270,32 @@ impl Default for Config {
 }
 
 impl Config {
-    /// Reads and validates a TOML file.
+    /// Reads and validates a TOML file. Warns (once) when the file holds a secret and its
+    /// group or everybody may read it.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
         })?;
-        Config::parse(&text, path)
+        let config = Config::parse(&text, path)?;
+        if config.holds_secrets() {
+            let what = format!("the config file ({})", config.inline_secrets.join(", "));
+            secrets::warn_if_readable_by_others(path, &what);
+        }
+        Ok(config)
+    }
+
+    /// Whether the configuration file itself holds a secret (a token or key written inline,
+    /// not read from a file of its own). Extend it for every key that takes a [`Secret`].
+    pub fn holds_secrets(&self) -> bool {
+        !self.inline_secrets.is_empty()
     }
 
     /// Validates TOML text; `path` is used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            message: secrets::toml_error_message(text, &e),
         })?;
         validate(raw, path)
     }
@@ -300,16 +318,7 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
         }
         Some(OneOrMany::Many(list)) => list,
     };
-    let listen = raw
-        .http
-        .and_then(|h| h.listen)
-        .unwrap_or_else(|| DEFAULT_HTTP_LISTEN.to_string());
-    let http_listen = listen.parse().map_err(|_| {
-        invalid(
-            "http.listen",
-            format!("`{listen}` is not an address:port, like {DEFAULT_HTTP_LISTEN}"),
-        )
-    })?;
+    let http = http::validate(raw.http, path)?;
     let detect = raw.detect.unwrap_or_default();
     let min_peers = match detect.min_peers {
         None => DEFAULT_MIN_PEERS,
@@ -430,7 +439,13 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
     Ok(Config {
         watchlist,
         state: raw.state.unwrap_or_else(|| PathBuf::from(DEFAULT_STATE)),
-        http_listen,
+        http_listen: http.listen,
+        http_token: http.token,
+        inline_secrets: http
+            .inline_key
+            .into_iter()
+            .chain(sinks.iter().flat_map(sink_secrets))
+            .collect(),
         engine: EngineSettings {
             book: BookSettings {
                 min_peers,
@@ -448,6 +463,16 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
         rtr: raw.rtr.clone(),
         vrp_problems,
     })
+}
+
+/// The secret keys a sink's settings hold inline (all of its secrets live in the file).
+fn sink_secrets(sink: &SinkConfig) -> Vec<&'static str> {
+    match sink {
+        SinkConfig::PagerDuty(_) => vec!["routing_key"],
+        SinkConfig::Webhook(c) if c.bearer_token.is_some() => vec!["webhook url", "bearer_token"],
+        SinkConfig::Webhook(_) => vec!["webhook url"],
+        SinkConfig::Jsonl { .. } | SinkConfig::Alertmanager(_) | SinkConfig::Syslog(_) => vec![],
+    }
 }
 
 /// Sink names are unique (the outbox knows sinks by name) and every paging sink's settings

@@ -10,7 +10,7 @@
 use crate::alert::{AlertEvent, FeedAlerts};
 use crate::config::{Config, SinkConfig, SourceConfig};
 use crate::engine::{Engine, InterestFilter};
-use crate::http::{router, HttpState};
+use crate::http::{router, ApiLimits, ApiState, HttpState};
 use crate::rpki::{self, live::VrpFeeds, VrpFile};
 use crate::sink::outbox::{self, Dispatcher, NamedSink};
 use crate::sink::{http_client, JsonlSink, PagingSink, Sink, SinkError};
@@ -133,6 +133,7 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
         status: status.clone(),
         store: store.clone(),
         outbox_wake: outbox_wake.clone(),
+        api: ApiState::new(config.http_token.as_ref(), ApiLimits::default()),
     };
     let mut http_stop = stop_rx.clone();
     tokio::spawn(async move {

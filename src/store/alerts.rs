@@ -41,6 +41,8 @@ pub struct AlertFilter {
     /// Only alerts whose announced or watched prefix lies inside this one (equal or more
     /// specific).
     pub prefix: Option<IpNet>,
+    /// Only alerts of this paging group.
+    pub group: Option<String>,
 }
 
 /// An alert as stored: its last event and what people did about it.
@@ -161,6 +163,7 @@ impl Store {
         let sql = format!(
             "{SELECT_STORED} WHERE (?1 IS NULL OR alerts.kind = ?1)
                AND (?2 IS NULL OR alerts.severity = ?2) AND (?3 IS NULL OR alerts.state = ?3)
+               AND (?4 IS NULL OR alerts.group_name = ?4)
              ORDER BY alerts.updated_at DESC, alerts.id"
         );
         let mut stmt = self
@@ -171,7 +174,10 @@ impl Store {
         let severity = filter.severity.map(Severity::as_str);
         let state = filter.state.map(AlertState::as_str);
         let rows = stmt
-            .query_map(params![kind, severity, state], StoredRow::read)
+            .query_map(
+                params![kind, severity, state, filter.group],
+                StoredRow::read,
+            )
             .ctx(&self.path, "list recent alerts")?;
         let mut out = Vec::new();
         for row in rows {

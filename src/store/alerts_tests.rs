@@ -131,6 +131,28 @@ fn recent_filters_by_kind_severity_state_and_prefix() {
 }
 
 #[test]
+fn recent_alerts_filter_by_paging_group() {
+    let mut store = store();
+    let mut gov = hijack("g1", "198.51.100.0/24", Lifecycle::Open, 10);
+    gov.group = Some("pk-gov".into());
+    store.record(&gov).unwrap();
+    let mut isp = hijack("g2", "203.0.113.0/24", Lifecycle::Open, 20);
+    isp.group = Some("pk-isp".into());
+    store.record(&isp).unwrap();
+    let group = |name: &str| AlertFilter {
+        group: Some(name.into()),
+        ..AlertFilter::default()
+    };
+    let ids = |filter: AlertFilter| -> Vec<String> {
+        let found = store.recent(10, &filter).unwrap();
+        found.into_iter().map(|a| a.event.id).collect()
+    };
+    assert_eq!(ids(group("pk-gov")), ["g1"]);
+    assert_eq!(ids(group("pk-isp")), ["g2"]);
+    assert!(ids(group("nobody")).is_empty());
+}
+
+#[test]
 fn an_ack_is_stored_for_known_alerts_only_and_the_latest_wins() {
     let mut store = store();
     assert!(!store.ack("nope", "alice", "?", t(1)).unwrap());

@@ -169,7 +169,7 @@ fn from_micros_opt(
 
 #[cfg(test)]
 #[path = "test_events.rs"]
-mod test_events;
+pub(crate) mod test_events;
 
 #[cfg(test)]
 #[path = "open_tests.rs"]

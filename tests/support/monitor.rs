@@ -3,7 +3,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -95,6 +95,61 @@ impl Monitor {
         let _ = self.child.kill();
         let _ = self.child.wait();
         (self.dir.clone(), self.http.clone())
+    }
+
+    /// Starts `bgpwatch run --config config` with a config the test wrote itself; `http` is its
+    /// `[http] listen`. The log is appended to `dir/stderr.log`, so a restart in the same
+    /// directory keeps the earlier run's log.
+    pub fn start_config(dir: &Path, http: &str, config: &Path, log_level: &str) -> Monitor {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("stderr.log"))
+            .unwrap();
+        let child = crate::support::bgpwatch()
+            .args(["run", "--config", config.to_str().unwrap()])
+            .env("BGPWATCH_LOG", log_level)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("starting bgpwatch run");
+        let monitor = Monitor {
+            child,
+            alerts: dir.join("alerts.jsonl"),
+            http: http.to_string(),
+            dir: dir.to_path_buf(),
+        };
+        monitor.wait_for("HTTP to answer", Duration::from_secs(20), |m| {
+            m.get("/metrics").is_some()
+        });
+        monitor
+    }
+
+    /// Any request over HTTP/1.0 with extra header lines (`"Name: value"`) and a body:
+    /// (status, head, body), or None when nothing answers.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[&str],
+        body: &str,
+    ) -> Option<(u16, String, String)> {
+        let mut stream = TcpStream::connect(&self.http).ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        let mut head = format!(
+            "{method} {path} HTTP/1.0\r\nHost: test\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        for header in headers {
+            head.push_str(header);
+            head.push_str("\r\n");
+        }
+        write!(stream, "{head}\r\n{body}").ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).ok()?;
+        let status = response.split_whitespace().nth(1)?.parse().ok()?;
+        let (head, body) = response.split_once("\r\n\r\n")?;
+        Some((status, head.to_string(), body.to_string()))
     }
 
     /// `GET path` over HTTP/1.0: (status, body), or None when nothing answers.

@@ -1,6 +1,16 @@
 //! The HTTP interface (loopback by default): `/metrics` for Prometheus, `/healthz` for load
-//! balancers and humans (200 only when every source is live), and the status page at `/` for
-//! operators without Grafana.
+//! balancers and humans (200 only when every source is live), the status page at `/` for
+//! operators without Grafana, and the JSON API under `/api/v1` ([`api`]: alerts, acks,
+//! silences, maintenance windows; writes need the bearer token of the config).
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod limits;
+
+pub use api::ApiState;
+pub use error::ApiError;
+pub use limits::ApiLimits;
 
 use crate::status_page::StatusPage;
 use crate::store::SharedStore;
@@ -27,6 +37,8 @@ pub struct HttpState {
     pub store: SharedStore,
     /// Rung after the API enqueues notifications (an ack for PagerDuty), so they go out now.
     pub outbox_wake: Arc<Notify>,
+    /// The API's write token and rate limits.
+    pub api: ApiState,
 }
 
 /// The routes.
@@ -35,6 +47,7 @@ pub fn router(state: HttpState) -> Router {
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .route("/", get(status_page))
+        .nest("/api/v1", api::routes(state.clone()))
         .with_state(state)
 }
 
