@@ -56,6 +56,8 @@ pub struct StoredAlert {
     pub updated_at: Timestamp,
     /// Its acknowledgement, if any.
     pub ack: Option<Ack>,
+    /// While open and not paged: what holds it back (`silence 3`, `maintenance 1`).
+    pub held: Option<String>,
 }
 
 /// The identity of an alert as text: the [`AlertKey`] for routing alerts, the kind and feed for
@@ -256,7 +258,7 @@ pub(super) fn decode(path: &Path, id: &str, json: &str) -> Result<AlertEvent, St
 
 const SELECT_STORED: &str = "SELECT alerts.id, alerts.event_json, alerts.state,
         alerts.updated_at, alerts.prefix, alerts.watched_prefix,
-        acks.alert_id, acks.acked_by, acks.comment, acks.acked_at
+        acks.alert_id, acks.acked_by, acks.comment, acks.acked_at, alerts.held
     FROM alerts LEFT JOIN acks ON acks.alert_id = alerts.id";
 
 /// One row of [`SELECT_STORED`], before the JSON is decoded.
@@ -268,6 +270,7 @@ struct StoredRow {
     prefix: Option<String>,
     watched_prefix: Option<String>,
     ack: Option<AckRow>,
+    held: Option<String>,
 }
 
 impl StoredRow {
@@ -280,6 +283,7 @@ impl StoredRow {
             prefix: row.get(4)?,
             watched_prefix: row.get(5)?,
             ack: AckRow::read_joined(row, 6)?,
+            held: row.get(10)?,
         })
     }
 
@@ -305,6 +309,7 @@ impl StoredRow {
             state,
             updated_at: from_micros(path, "alerts.updated_at", self.updated_at)?,
             ack: self.ack.map(|a| a.into_ack(path)).transpose()?,
+            held: (state == AlertState::Open).then_some(self.held).flatten(),
         })
     }
 }

@@ -41,12 +41,21 @@ impl Monitor {
 
     /// [`Monitor::start_with`] plus top-level keys (TOML lines, e.g. `vrps = "file"`).
     pub fn start_full(name: &str, top: &str, detect: &str, sources: &str) -> Monitor {
+        Monitor::start_http(name, top, "", detect, sources)
+    }
+
+    /// [`Monitor::start`] with an API token in `[http]`.
+    pub fn start_token(name: &str, token: &str, sources: &str) -> Monitor {
+        Monitor::start_http(name, "", &format!("token = \"{token}\""), "", sources)
+    }
+
+    fn start_http(name: &str, top: &str, http_keys: &str, detect: &str, sources: &str) -> Monitor {
         let dir = crate::support::scratch(name);
         let alerts = dir.join("alerts.jsonl");
         let http = format!("127.0.0.1:{}", free_port());
         let config = dir.join("bgpwatch.toml");
         let toml = format!(
-            "watchlist = [\"fixtures/scenarios/watchlist.yaml\"]\nstate = \"{}\"\n{top}\n[http]\nlisten = \"{http}\"\n[detect]\nmin_peers = 2\n{detect}\n{sources}\n[[sinks]]\ntype = \"jsonl\"\npath = \"{}\"\n",
+            "watchlist = [\"fixtures/scenarios/watchlist.yaml\"]\nstate = \"{}\"\n{top}\n[http]\nlisten = \"{http}\"\n{http_keys}\n[detect]\nmin_peers = 2\n{detect}\n{sources}\n[[sinks]]\ntype = \"jsonl\"\npath = \"{}\"\n",
             dir.join("state.db").display(),
             alerts.display()
         );

@@ -146,7 +146,8 @@ pub(super) async fn found(state: &HttpState, id: String) -> Result<Value, ApiErr
     }
 }
 
-/// The event JSON with `state`, `updated_at` and `ack` added.
+/// The event JSON with `state`, `updated_at`, `ack` and `held` (what keeps an open alert from
+/// paging: a silence or a maintenance window) added.
 pub(super) fn item(alert: &StoredAlert) -> Value {
     let mut value = json!(alert.event);
     if let Value::Object(fields) = &mut value {
@@ -161,6 +162,7 @@ pub(super) fn item(alert: &StoredAlert) -> Value {
         fields.insert("state".into(), state.into());
         fields.insert("updated_at".into(), format_time(&alert.updated_at).into());
         fields.insert("ack".into(), ack.into());
+        fields.insert("held".into(), alert.held.clone().into());
     }
     value
 }
