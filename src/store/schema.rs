@@ -206,7 +206,18 @@ fn quick_check(conn: &Connection, path: &Path) -> Result<Vec<String>, StoreError
 
 /// Brings the schema from `from` to [`SCHEMA_VERSION`], one transaction per migration.
 pub fn migrate(conn: &mut Connection, path: &Path, from: i64) -> Result<(), StoreError> {
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+    migrate_to(conn, path, from, SCHEMA_VERSION)
+}
+
+/// Runs the migrations from version `from` up to `to` (tests build old files with it).
+pub fn migrate_to(
+    conn: &mut Connection,
+    path: &Path,
+    from: i64,
+    to: i64,
+) -> Result<(), StoreError> {
+    let steps = MIGRATIONS.iter().enumerate().take(to.max(0) as usize);
+    for (index, sql) in steps.skip(from.max(0) as usize) {
         let to = index as i64 + 1;
         let tx = conn.transaction().ctx(path, "begin a schema migration")?;
         tx.execute_batch(sql).ctx(path, "migrate the schema")?;
