@@ -43,13 +43,13 @@ pub enum DeliveryFailure {
     },
     /// The receiver could not be reached: name resolution failed, connection refused or reset
     /// before the request went out, TLS handshake failed.
-    #[error("cannot connect: {source}")]
+    #[error("cannot connect: {}", chain(source.as_ref()))]
     Connect {
         /// Why.
         source: BoxError,
     },
     /// The connection broke while the request or answer was in flight.
-    #[error("connection failed during the request: {source}")]
+    #[error("connection failed during the request: {}", chain(source.as_ref()))]
     Transport {
         /// Why.
         source: BoxError,
@@ -81,6 +81,22 @@ fn body_excerpt(body: &str) -> String {
     } else {
         format!(": {body}")
     }
+}
+
+/// An error and its causes, `outer: inner: root`, so a log line says why (the HTTP client's own
+/// message is only "error sending request"; the certificate or DNS failure is its cause).
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let next = e.to_string();
+        if !text.ends_with(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        cause = e.source();
+    }
+    text
 }
 
 impl DeliveryError {
