@@ -63,17 +63,7 @@ async fn a_silenced_alert_pages_when_the_silence_is_lifted_and_an_ack_reaches_pa
         r#"{"matchers": {"offender": 64666}, "duration": "1h", "created_by": "noc", "comment": "known test"}"#,
     );
     assert_eq!(status, 201, "{silence}");
-    m.wait_for("the hijack to open", Duration::from_secs(20), |m| {
-        m.events().iter().any(|e| e["kind"] == "origin-hijack")
-    });
-    let id = m
-        .events()
-        .into_iter()
-        .find(|e| e["kind"] == "origin-hijack")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = m.wait_for_alert("origin-hijack", Duration::from_secs(20));
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(pagerduty.requests().is_empty(), "paged under a silence");
     assert!(webhook.requests().is_empty(), "paged under a silence");

@@ -17,7 +17,7 @@ mod support;
 use monitor::Monitor;
 use serde_json::Value;
 use server::Action;
-use sinks_common::alertmanager::Alertmanager;
+use sinks_common::alertmanager::{notification, Alertmanager};
 use sinks_common::stand_ins::pagerduty_answer;
 use sinks_common::{Answer, Receiver, Request};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,13 +49,17 @@ fn sources(url: &str, sinks: &str) -> String {
     format!("{}\n{sinks}", observe::ris_source(url))
 }
 
-/// Successful requests (2xx answers) of a receiver whose answers follow `ok(n)`.
-fn accepted(requests: &[Request], ok: impl Fn(usize) -> bool) -> Vec<Value> {
+/// (`a`, `b`) of each request's JSON body, as strings: (event, id), (event_action, dedup_key).
+fn fields(requests: &[Request], a: &str, b: &str) -> Vec<(String, String)> {
     requests
         .iter()
-        .enumerate()
-        .filter(|(n, _)| ok(*n))
-        .map(|(_, r)| r.json())
+        .map(|r| {
+            let body = r.json();
+            (
+                body[a].as_str().unwrap_or_default().to_string(),
+                body[b].as_str().unwrap_or_default().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -114,21 +118,11 @@ async fn a_hijack_pages_alertmanager_pagerduty_and_a_flaky_webhook_once_each_and
     );
 
     // The alert as detection wrote it.
-    m.wait_for("the hijack to open", Duration::from_secs(20), |m| {
-        m.events().iter().any(|e| e["kind"] == "origin-hijack")
-    });
-    let id = m
-        .events()
-        .into_iter()
-        .find(|e| e["kind"] == "origin-hijack")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = m.wait_for_alert("origin-hijack", Duration::from_secs(20));
 
     // Alertmanager shows it active with bgpwatch's labels, then notifies its receiver of the
     // firing alert and of its end.
-    let firing = wait_for_notification(&recorder, "firing", &id).await;
+    let firing = notification(DELIVERY_WITHIN, &recorder, "firing", &id).await;
     let labels = &firing["alerts"][0]["labels"];
     assert_eq!(labels["alertname"], "BgpwatchOriginHijack", "{firing}");
     assert_eq!(labels["kind"], "origin-hijack");
@@ -136,7 +130,7 @@ async fn a_hijack_pages_alertmanager_pagerduty_and_a_flaky_webhook_once_each_and
     assert_eq!(labels["prefix"], PREFIX);
     assert_eq!(labels["origin"], "64666");
     assert_eq!(labels["group"], "gov");
-    wait_for_notification(&recorder, "resolved", &id).await;
+    notification(DELIVERY_WITHIN, &recorder, "resolved", &id).await;
     assert!(
         am.alerts(&id).await.is_empty(),
         "Alertmanager still shows the alert as active"
@@ -147,15 +141,7 @@ async fn a_hijack_pages_alertmanager_pagerduty_and_a_flaky_webhook_once_each_and
     let hooks = webhook
         .wait_for(WEBHOOK_FAILURES + 2, DELIVERY_WITHIN)
         .await;
-    let got: Vec<(String, String)> = accepted(&hooks, |n| n >= WEBHOOK_FAILURES)
-        .iter()
-        .map(|b| {
-            (
-                b["event"].as_str().unwrap().into(),
-                b["id"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
+    let got = fields(&hooks[WEBHOOK_FAILURES..], "event", "id");
     assert_eq!(
         got,
         [
@@ -173,16 +159,7 @@ async fn a_hijack_pages_alertmanager_pagerduty_and_a_flaky_webhook_once_each_and
 
     // PagerDuty: trigger then resolve, dedup_key = alert id, each once.
     let pages = pagerduty.wait_for(2, DELIVERY_WITHIN).await;
-    let actions: Vec<(String, String)> = pages
-        .iter()
-        .map(|r| {
-            let b = r.json();
-            (
-                b["event_action"].as_str().unwrap().into(),
-                b["dedup_key"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
+    let actions = fields(&pages, "event_action", "dedup_key");
     assert_eq!(
         actions,
         [
@@ -201,30 +178,6 @@ async fn a_hijack_pages_alertmanager_pagerduty_and_a_flaky_webhook_once_each_and
     assert_eq!(webhook.requests().len(), WEBHOOK_FAILURES + 2);
     assert_eq!(pagerduty.requests().len(), 2);
     assert_eq!(m.terminate(), Some(0));
-}
-
-async fn wait_for_notification(recorder: &Receiver, status: &str, id: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + DELIVERY_WITHIN;
-    loop {
-        let found = recorder
-            .requests()
-            .iter()
-            .map(|r| r.json())
-            .find(|n| n["status"] == status && n["alerts"][0]["labels"]["alert_id"] == id);
-        if let Some(n) = found {
-            return n;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no {status} notification for {id}: {:?}",
-            recorder
-                .requests()
-                .iter()
-                .map(|r| r.json())
-                .collect::<Vec<_>>()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -285,17 +238,7 @@ async fn after_kill_9_between_open_and_resolve_nothing_repages_and_the_all_clear
     .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
 
-    let hooks: Vec<(String, String)> = webhook
-        .requests()
-        .iter()
-        .map(|r| {
-            let b = r.json();
-            (
-                b["event"].as_str().unwrap().into(),
-                b["id"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
+    let hooks = fields(&webhook.requests(), "event", "id");
     assert_eq!(
         hooks,
         [
@@ -304,16 +247,11 @@ async fn after_kill_9_between_open_and_resolve_nothing_repages_and_the_all_clear
         ],
         "the webhook got the open once (before the crash) and the all-clear once (after)"
     );
-    let pages: Vec<(String, String)> = pagerduty.requests()[failed_before_crash..]
-        .iter()
-        .map(|r| {
-            let b = r.json();
-            (
-                b["event_action"].as_str().unwrap().into(),
-                b["dedup_key"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
+    let pages = fields(
+        &pagerduty.requests()[failed_before_crash..],
+        "event_action",
+        "dedup_key",
+    );
     assert_eq!(
         pages,
         [

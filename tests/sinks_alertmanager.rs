@@ -12,7 +12,7 @@ use bgpwatch::sink::alertmanager::{AlertmanagerConfig, AlertmanagerSink};
 use bgpwatch::sink::http_client;
 use chrono::{TimeDelta, Utc};
 use serde_json::{json, Value};
-use sinks_common::alertmanager::Alertmanager;
+use sinks_common::alertmanager::{notification, Alertmanager};
 use sinks_common::{open_event, resolved, updated, Answer, Receiver};
 use std::time::Duration;
 
@@ -33,30 +33,6 @@ async fn recorder() -> (Receiver, String) {
     let receiver = Receiver::start(|_, _| Answer::new(200, "")).await;
     let url = format!("{}/alertmanager-webhook", receiver.base);
     (receiver, url)
-}
-
-/// Waits for a webhook notification with `status` (`firing`, `resolved`) about `alert_id`.
-async fn notification(recorder: &Receiver, status: &str, alert_id: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + NOTIFY_WITHIN;
-    loop {
-        let found =
-            recorder.requests().iter().map(|r| r.json()).find(|n| {
-                n["status"] == status && n["alerts"][0]["labels"]["alert_id"] == alert_id
-            });
-        if let Some(found) = found {
-            return found;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no {status} notification for {alert_id}: {:?}",
-            recorder
-                .requests()
-                .iter()
-                .map(|r| r.json())
-                .collect::<Vec<_>>()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test]
@@ -97,7 +73,7 @@ async fn open_alert_is_active_with_labels_reaches_the_webhook_and_resolve_ends_i
     assert_eq!(alert["annotations"]["rpki"], "invalid");
     assert_eq!(alert["generatorURL"], GENERATOR_URL);
 
-    let firing = notification(&recorder, "firing", &open.id).await;
+    let firing = notification(NOTIFY_WITHIN, &recorder, "firing", &open.id).await;
     assert_eq!(firing["alerts"][0]["labels"]["prefix"], "198.51.100.0/24");
     assert_eq!(
         firing["alerts"][0]["annotations"]["summary"],
@@ -112,7 +88,7 @@ async fn open_alert_is_active_with_labels_reaches_the_webhook_and_resolve_ends_i
         Vec::<Value>::new(),
         "no longer current"
     );
-    let resolution = notification(&recorder, "resolved", &open.id).await;
+    let resolution = notification(NOTIFY_WITHIN, &recorder, "resolved", &open.id).await;
     assert_eq!(resolution["alerts"][0]["status"], "resolved");
 }
 

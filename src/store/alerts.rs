@@ -4,7 +4,8 @@
 use super::acks::{Ack, AckRow};
 use super::decode::{event_from_json, lifecycle_str};
 use super::error::Context;
-use super::{from_micros, micros, outbox, Store, StoreError};
+use super::routing::Route;
+use super::{from_micros, micros, Store, StoreError};
 use crate::alert::{AlertEvent, AlertKey, AlertKind, Lifecycle, Severity};
 use crate::update::Timestamp;
 use ipnet::IpNet;
@@ -100,28 +101,20 @@ impl Store {
     }
 
     /// [`Store::record_and_enqueue`] for many events in one transaction (one fsync): a burst of
-    /// alerts settled at the same instant. All or nothing.
+    /// alerts settled at the same instant. All or nothing. (The live service decides routes with
+    /// [`Store::record_routed`]; this names the sinks of every event itself.)
     pub fn record_and_enqueue_batch(
         &mut self,
         items: &[(&AlertEvent, &[&str])],
     ) -> Result<Vec<i64>, StoreError> {
-        let path = &self.path;
-        let tx = self
-            .conn
-            .transaction()
-            .ctx(path, "begin recording alert events")?;
-        let mut seqs = Vec::new();
-        for (event, sinks) in items {
-            let json = encode(path, event)?;
-            upsert(&tx, path, event, &json)?;
-            for sink in sinks.iter() {
-                if let Some(seq) = outbox::enqueue(&tx, path, event, &json, sink)? {
-                    seqs.push(seq);
-                }
-            }
-        }
-        tx.commit().ctx(path, "commit alert events")?;
-        Ok(seqs)
+        let routed: Vec<(&AlertEvent, Route)> = items
+            .iter()
+            .map(|(event, sinks)| {
+                let sinks = sinks.iter().map(|s| s.to_string()).collect();
+                (*event, Route::Open(sinks))
+            })
+            .collect();
+        self.record_routed(&routed)
     }
 
     /// The last event of every open alert, oldest first: what the alert book starts from after

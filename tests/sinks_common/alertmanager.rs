@@ -1,5 +1,6 @@
 //! The real Debian `prometheus-alertmanager`, started on loopback by the tests that need it.
 
+use super::Receiver;
 use bgpwatch::sink::http_client;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -102,4 +103,33 @@ impl Drop for Alertmanager {
 pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
+}
+
+/// Waits for a webhook notification with `status` (`firing`, `resolved`) about `alert_id`.
+pub async fn notification(
+    within: Duration,
+    recorder: &Receiver,
+    status: &str,
+    alert_id: &str,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let found =
+            recorder.requests().iter().map(|r| r.json()).find(|n| {
+                n["status"] == status && n["alerts"][0]["labels"]["alert_id"] == alert_id
+            });
+        if let Some(found) = found {
+            return found;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no {status} notification for {alert_id}: {:?}",
+            recorder
+                .requests()
+                .iter()
+                .map(|r| r.json())
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

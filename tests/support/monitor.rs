@@ -207,6 +207,18 @@ impl Monitor {
         );
     }
 
+    /// Waits for the first alert of `kind` in the JSON lines; returns its id.
+    pub fn wait_for_alert(&self, kind: &str, limit: Duration) -> String {
+        let found = |m: &Monitor| {
+            m.events()
+                .into_iter()
+                .find(|e| e["kind"] == kind)
+                .and_then(|e| e["id"].as_str().map(str::to_string))
+        };
+        self.wait_for(&format!("a {kind} alert"), limit, |m| found(m).is_some());
+        found(self).expect("seen above")
+    }
+
     /// Sends SIGTERM and waits for a clean exit; returns the exit code.
     pub fn terminate(mut self) -> Option<i32> {
         let pid = self.child.id().to_string();
