@@ -158,7 +158,12 @@ impl Engine {
         let entry = match self.watchlist.relevance(&update.prefix) {
             Relevance::Inside(entry) => Some(entry),
             Relevance::Covering => None,
-            Relevance::Unrelated if self.unwatched_route_matters(update) => None,
+            Relevance::Unrelated
+                if self.unwatched_route_matters(update)
+                    || self.book.awaits_evidence(&update.prefix) =>
+            {
+                None
+            }
             Relevance::Unrelated => return,
         };
         let vp = self.state.intern(&update.vantage_point);

@@ -293,6 +293,12 @@ impl AlertBook {
         true
     }
 
+    /// Whether a restored alert about `prefix` waits for vantage points to show it (so routes
+    /// of `prefix` outside the watched space, and their withdrawals, still reach the book).
+    pub fn awaits_evidence(&self, prefix: &IpNet) -> bool {
+        !self.restored.is_empty() && self.restored.contains_key(prefix)
+    }
+
     /// A vantage point showed `prefix` with these findings: a restored alert it does not
     /// support gains a quiet witness, and starts its resolve timer once `min_peers` agree.
     fn restored_evidence(
