@@ -66,15 +66,20 @@ impl Dispatcher {
                 return;
             }
         };
-        for event in &batch {
-            for sink in self.direct.iter_mut() {
-                let result = sink.deliver(event);
-                self.telemetry.notification(sink.name(), result.is_ok());
-                if let Err(e) = result {
-                    tracing::error!("{e}");
+        // Writing may block (a full pipe, a slow disk): the worker first hands its other tasks
+        // on (sources, detection, HTTP), so only this task waits.
+        let (direct, telemetry) = (&mut self.direct, &self.telemetry);
+        blocking(|| {
+            for event in &batch {
+                for sink in direct.iter_mut() {
+                    let result = sink.deliver(event);
+                    telemetry.notification(sink.name(), result.is_ok());
+                    if let Err(e) = result {
+                        tracing::error!("{e}");
+                    }
                 }
             }
-        }
+        });
     }
 
     /// Routes held alerts whose silence or maintenance window has ended.
@@ -86,6 +91,17 @@ impl Dispatcher {
             Ok(_) => self.wake.notify_one(),
             Err(e) => self.telemetry.store_failed(&e),
         }
+    }
+}
+
+/// Runs blocking work after handing this worker's other tasks to another thread (on the
+/// multi-thread runtime `run` gets from `main`); elsewhere it runs in place.
+fn blocking<R>(work: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
     }
 }
 
