@@ -3,6 +3,7 @@
 //! (DESIGN.md section 8).
 
 mod health;
+mod open_alerts;
 mod service;
 
 pub use health::{FeedHealth, FeedState, FeedStatus};
@@ -85,6 +86,7 @@ pub struct Telemetry {
     vantage_points_up: IntGaugeVec,
     watched_prefixes: IntGaugeVec,
     alerts_open: IntGaugeVec,
+    open_alert_labels: open_alerts::OpenAlertLabels,
     alerts_total: IntCounterVec,
     detection_latency: Histogram,
     notifications_total: IntCounterVec,
@@ -165,6 +167,7 @@ impl Telemetry {
                 &["group"],
             ),
             alerts_open: gauge(&r, "alerts_open", "Alerts open now", &["kind", "severity"]),
+            open_alert_labels: Default::default(),
             alerts_total: counter(
                 &r,
                 "alerts_total",
@@ -266,18 +269,28 @@ impl Telemetry {
     /// An alert event was emitted; `latency` is the time since its triggering message arrived.
     pub fn alert_emitted(&self, event: &AlertEvent, latency: Option<std::time::Duration>) {
         let labels = [event.kind.as_str(), event.severity.as_str()];
-        match event.event {
+        let moved = match event.event {
             Lifecycle::Open => {
                 self.alerts_total.with_label_values(&labels).inc();
-                self.alerts_open.with_label_values(&labels).inc();
                 if let Some(latency) = latency {
                     self.detection_latency.observe(latency.as_secs_f64());
                 }
+                self.open_alert_labels.opened(&event.id, labels)
             }
-            Lifecycle::Resolved => self.alerts_open.with_label_values(&labels).dec(),
-            Lifecycle::Update => {}
-        }
+            Lifecycle::Update => self.open_alert_labels.updated(&event.id, labels),
+            Lifecycle::Resolved => self.open_alert_labels.resolved(&event.id, labels),
+        };
+        self.move_open_gauge(moved);
         tracing::info!(id = %event.id, kind = %event.kind, event = ?event.event, "{}", event.summary);
+    }
+
+    fn move_open_gauge(&self, moved: open_alerts::GaugeMove) {
+        if let Some(labels) = moved.dec {
+            self.alerts_open.with_label_values(&labels).dec();
+        }
+        if let Some(labels) = moved.inc {
+            self.alerts_open.with_label_values(&labels).inc();
+        }
     }
 
     /// A sink delivered (or failed to deliver) one notification.
@@ -321,9 +334,8 @@ impl Telemetry {
     /// One alert open at the last stop is open again (counted in `alerts_open`, not in
     /// `alerts_total`: it did not open now).
     pub fn alert_restored(&self, event: &AlertEvent) {
-        self.alerts_open
-            .with_label_values(&[event.kind.as_str(), event.severity.as_str()])
-            .inc();
+        let labels = [event.kind.as_str(), event.severity.as_str()];
+        self.move_open_gauge(self.open_alert_labels.opened(&event.id, labels));
         tracing::info!(id = %event.id, kind = %event.kind, "restored: {}", event.summary);
     }
 

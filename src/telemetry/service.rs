@@ -249,4 +249,34 @@ mod tests {
             "bgpwatch_prefix_visibility_ratio{group=\"none\",prefix=\"203.0.113.0/24\"} 1"
         ));
     }
+    #[test]
+    fn an_alert_that_escalates_then_resolves_leaves_no_series_open() {
+        use crate::alert::{AlertKind, Lifecycle, Severity};
+        use crate::store::test_events::hijack;
+        let t = Telemetry::new();
+        let mut event = hijack("esc", "198.51.100.0/24", Lifecycle::Open, 20);
+        event.kind = AlertKind::VisibilityLoss;
+        event.severity = Severity::Warning;
+        t.alert_emitted(&event, None);
+        event.event = Lifecycle::Update;
+        event.kind = AlertKind::Withdrawal;
+        event.severity = Severity::Critical;
+        t.alert_emitted(&event, None);
+        let open = |text: &str, kind: &str, severity: &str| {
+            let series = format!("bgpwatch_alerts_open{{kind=\"{kind}\",severity=\"{severity}\"}}");
+            let line = text
+                .lines()
+                .find(|l| l.starts_with(&series))
+                .map(str::to_string);
+            line.unwrap_or_else(|| panic!("{series} missing:\n{text}"))
+        };
+        let text = t.render();
+        assert!(open(&text, "visibility-loss", "warning").ends_with(" 0"));
+        assert!(open(&text, "withdrawal", "critical").ends_with(" 1"));
+        event.event = Lifecycle::Resolved;
+        t.alert_emitted(&event, None);
+        let text = t.render();
+        assert!(open(&text, "visibility-loss", "warning").ends_with(" 0"));
+        assert!(open(&text, "withdrawal", "critical").ends_with(" 0"));
+    }
 }
