@@ -49,6 +49,15 @@ impl AlertKind {
         )
     }
 
+    /// The kind an open alert of this kind may have had earlier under the same id: a
+    /// `visibility-loss` escalates to `withdrawal`.
+    pub fn escalated_from(self) -> Option<AlertKind> {
+        match self {
+            AlertKind::Withdrawal => Some(AlertKind::VisibilityLoss),
+            _ => None,
+        }
+    }
+
     /// The contract name (`origin-hijack`, ...).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -38,17 +38,22 @@ pub struct Encoding<'a> {
 
 impl Encoding<'_> {
     /// The body that delivers `event` at `now`: the alert, active (`open`, `update`) or ended
-    /// (`resolved`). An `update` also ends the alert's copies under the other severities: the
-    /// severity is a label, so a severity change makes a new Alertmanager alert, and the old
-    /// one must not linger until it expires.
+    /// (`resolved`). An `update` also ends the alert's copies under the other severities and
+    /// the kind it escalated from: kind and severity are labels, so a change makes a new
+    /// Alertmanager alert, and the old one must not linger until it expires.
     pub fn event(&self, event: &AlertEvent, now: Timestamp) -> Vec<PostableAlert> {
         let mut body = vec![self.alert(event, now)];
         if event.event == Lifecycle::Update {
-            for severity in [Severity::Critical, Severity::Warning, Severity::Info] {
-                if severity != event.severity {
-                    let mut stale = self.ended(event, now);
-                    stale.labels.insert("severity", severity.to_string());
-                    body.push(stale);
+            let kinds = std::iter::once(event.kind).chain(event.kind.escalated_from());
+            for kind in kinds {
+                for severity in [Severity::Critical, Severity::Warning, Severity::Info] {
+                    if (kind, severity) != (event.kind, event.severity) {
+                        let mut stale = self.ended(event, now);
+                        stale.labels.insert("alertname", alertname(kind));
+                        stale.labels.insert("kind", kind.to_string());
+                        stale.labels.insert("severity", severity.to_string());
+                        body.push(stale);
+                    }
                 }
             }
         }
@@ -284,6 +289,54 @@ mod tests {
                 ("warning", "2026-01-01T07:24:00Z"),
                 ("critical", "2026-01-01T07:18:42Z"),
                 ("info", "2026-01-01T07:18:42Z"),
+            ]
+        );
+    }
+
+    #[test]
+    fn escalation_to_withdrawal_ends_the_visibility_loss_alert_at_the_update() {
+        let mut event = sample_event();
+        event.event = Lifecycle::Update;
+        event.kind = AlertKind::Withdrawal;
+        event.severity = Severity::Critical;
+        let body = ENCODING.event(&event, now());
+        let copies: Vec<(&str, &str, &str, &str)> = body
+            .iter()
+            .map(|a| {
+                let l = &a.labels;
+                (
+                    l["alertname"].as_str(),
+                    l["kind"].as_str(),
+                    l["severity"].as_str(),
+                    a.ends_at.as_str(),
+                )
+            })
+            .collect();
+        let ended = "2026-01-01T07:18:42Z";
+        assert_eq!(
+            copies,
+            [
+                (
+                    "BgpwatchWithdrawal",
+                    "withdrawal",
+                    "critical",
+                    "2026-01-01T07:24:00Z"
+                ),
+                ("BgpwatchWithdrawal", "withdrawal", "warning", ended),
+                ("BgpwatchWithdrawal", "withdrawal", "info", ended),
+                (
+                    "BgpwatchVisibilityLoss",
+                    "visibility-loss",
+                    "critical",
+                    ended
+                ),
+                (
+                    "BgpwatchVisibilityLoss",
+                    "visibility-loss",
+                    "warning",
+                    ended
+                ),
+                ("BgpwatchVisibilityLoss", "visibility-loss", "info", ended),
             ]
         );
     }
