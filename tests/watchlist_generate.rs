@@ -15,6 +15,7 @@ use std::io::BufRead;
 use std::path::Path;
 use watchlist_cli::*;
 
+/// The PK record lines of the delegated file, read independently of the library:
 /// (type, start, value).
 fn pk_lines(delegated: &Path) -> Vec<(String, String, String)> {
     let file = std::fs::File::open(delegated).unwrap();

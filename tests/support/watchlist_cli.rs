@@ -77,8 +77,6 @@ pub fn watchlist_2015() -> Option<&'static PathBuf> {
     .as_ref()
 }
 
-/// The PK record lines of the delegated file, read independently of the library:
-
 /// prefix -> origins of a route table.
 pub fn table_pairs(table: &Path) -> BTreeMap<IpNet, BTreeSet<u32>> {
     let file = std::fs::File::open(table).unwrap();
