@@ -234,16 +234,7 @@ fn origins_from_the_route_tables_land_on_the_right_entries() {
 
     // The 2014 table (IPv4 only) gives the same facts for 202.83.160.0/20.
     let dir = support::scratch("origins_2014");
-    let older = generate_ok(
-        &dir,
-        "pk.yaml",
-        &[
-            "--delegated",
-            delegated.to_str().unwrap(),
-            "--routes",
-            table_2014.to_str().unwrap(),
-        ],
-    );
+    let older = generate_from_routes(&dir, "pk.yaml", &delegated, &table_2014);
     let older = load(&older);
     assert_eq!(&*entry(&older, "202.83.160.0/20").origins, &[23888]);
     assert!(

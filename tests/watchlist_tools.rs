@@ -18,16 +18,7 @@ fn diff_lists_what_changed_between_the_2014_and_2015_watchlists() {
         return;
     };
     let dir = support::scratch("diff");
-    let old = generate_ok(
-        &dir,
-        "old.yaml",
-        &[
-            "--delegated",
-            delegated.to_str().unwrap(),
-            "--routes",
-            table_2014.to_str().unwrap(),
-        ],
-    );
+    let old = generate_from_routes(&dir, "old.yaml", &delegated, &table_2014);
     let output = support::bgpwatch()
         .args(["watchlist", "diff"])
         .args([&old, new])
@@ -209,16 +200,7 @@ fn a_failed_generation_leaves_the_existing_good_file_untouched() {
     .unwrap();
     let table = dir.join("table.dat");
     std::fs::write(&table, "202.83.160.0/20\t23888\n").unwrap();
-    let good = generate_ok(
-        &dir,
-        "pk.yaml",
-        &[
-            "--delegated",
-            delegated.to_str().unwrap(),
-            "--routes",
-            table.to_str().unwrap(),
-        ],
-    );
+    let good = generate_from_routes(&dir, "pk.yaml", &delegated, &table);
     let before = std::fs::read(&good).unwrap();
     assert_eq!(&*entry(&load(&good), "202.83.160.0/20").origins, &[23888]);
 

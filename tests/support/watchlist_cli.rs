@@ -46,6 +46,12 @@ pub fn generate_ok(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
     out
 }
 
+/// Generates `dir/name` from a delegated file and a prefix -> origin route table.
+pub fn generate_from_routes(dir: &Path, name: &str, delegated: &Path, routes: &Path) -> PathBuf {
+    let (delegated, routes) = (delegated.to_str().unwrap(), routes.to_str().unwrap());
+    generate_ok(dir, name, &["--delegated", delegated, "--routes", routes])
+}
+
 pub fn load(path: &Path) -> Watchlist {
     Watchlist::load(&[path.to_path_buf()]).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -63,16 +69,7 @@ pub fn watchlist_2015() -> Option<&'static PathBuf> {
         let delegated = support::data_file(DELEGATED)?;
         let table = support::data_file(TABLE_2015)?;
         let dir = support::scratch("watchlist_2015");
-        Some(generate_ok(
-            &dir,
-            "pk.yaml",
-            &[
-                "--delegated",
-                delegated.to_str().unwrap(),
-                "--routes",
-                table.to_str().unwrap(),
-            ],
-        ))
+        Some(generate_from_routes(&dir, "pk.yaml", &delegated, &table))
     })
     .as_ref()
 }
