@@ -7,11 +7,7 @@ use crate::alert::{
 use crate::as_rel::{AsRelationships, LineError};
 use crate::engine::EngineSettings;
 use crate::rpki::load_vrp_file;
-use crate::sink::alertmanager::AlertmanagerConfig;
-use crate::sink::pagerduty::PagerDutyConfig;
-use crate::sink::syslog::SyslogConfig;
-use crate::sink::webhook::WebhookConfig;
-use crate::sink::{http_client, OutputFormat, PagingSink, Secret};
+use crate::sink::{OutputFormat, Secret};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -19,9 +15,18 @@ use std::sync::Arc;
 
 mod http;
 mod secrets;
+mod sinks;
+mod sources;
 
 pub use http::MIN_TOKEN_CHARS;
 pub use secrets::readable_by_others;
+pub use sinks::SinkConfig;
+use sinks::{check_sinks, sink_secrets};
+use sources::{default_ris_live_url, parse_duration};
+pub use sources::{
+    RisLiveMode, Seconds, SourceConfig, DEFAULT_BMP_LISTEN, DEFAULT_RIS_LIVE_URL,
+    DEFAULT_STALL_AFTER_SECS,
+};
 
 /// Watchlist used when none is configured: every YAML file in this directory.
 pub const DEFAULT_WATCHLIST: &str = "prefixes";
@@ -29,13 +34,6 @@ pub const DEFAULT_WATCHLIST: &str = "prefixes";
 pub const DEFAULT_STATE: &str = "bgpwatch.db";
 /// HTTP listener (metrics, health, API): loopback only by default.
 pub const DEFAULT_HTTP_LISTEN: &str = "127.0.0.1:9324";
-/// The public RIS Live websocket.
-pub const DEFAULT_RIS_LIVE_URL: &str = "wss://ris-live.ripe.net/v1/ws/?client=bgpwatch";
-/// BMP station listener.
-pub const DEFAULT_BMP_LISTEN: &str = "127.0.0.1:11019";
-/// Silence (or disconnection) after which a source counts as stalled, seconds.
-pub const DEFAULT_STALL_AFTER_SECS: u64 = 300;
-
 /// A configuration that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -103,133 +101,6 @@ struct RawDetect {
     min_baseline: Option<i64>,
     warmup: Option<toml::Value>,
     rpki_valid_downgrade: Option<bool>,
-}
-
-/// How the RIS Live client subscribes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RisLiveMode {
-    /// One subscription per covering block of the watchlist.
-    #[default]
-    Filtered,
-    /// Everything; filtered locally.
-    Firehose,
-}
-
-/// One input, by `type`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum SourceConfig {
-    /// RIPE RIS Live websocket.
-    RisLive {
-        /// Name in metrics, logs and feed alerts (default `ris-live`).
-        name: Option<String>,
-        /// Websocket URL (tests point it at a local server).
-        #[serde(default = "default_ris_live_url")]
-        url: String,
-        /// `filtered` or `firehose`.
-        #[serde(default)]
-        mode: RisLiveMode,
-        /// Silence after which the feed is stalled and the session renewed (seconds or "5m").
-        stall_after: Option<Seconds>,
-    },
-    /// BMP station for the operator's routers.
-    Bmp {
-        /// Name in metrics, logs and feed alerts (default `bmp`).
-        name: Option<String>,
-        /// Address to listen on.
-        #[serde(default = "default_bmp_listen")]
-        listen: String,
-        /// Time with no router connected (or none sending) before the feed is stalled.
-        stall_after: Option<Seconds>,
-    },
-    /// MRT files replayed at start (a RIB to seed state, then updates).
-    Mrt {
-        /// Name in metrics and logs (default `mrt`).
-        name: Option<String>,
-        /// The files, in order.
-        paths: Vec<PathBuf>,
-    },
-}
-
-/// One output, by `type`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum SinkConfig {
-    /// JSON lines to a file, or stdout when no path is given.
-    Jsonl {
-        /// File to append to.
-        path: Option<PathBuf>,
-        /// `jsonl` (default) or `text`.
-        #[serde(default)]
-        format: OutputFormat,
-    },
-    /// Prometheus Alertmanager (`POST /api/v2/alerts`), from the outbox.
-    Alertmanager(AlertmanagerConfig),
-    /// PagerDuty Events API v2, from the outbox.
-    #[serde(rename = "pagerduty")]
-    PagerDuty(PagerDutyConfig),
-    /// The alert JSON to any URL, from the outbox.
-    Webhook(WebhookConfig),
-    /// RFC 5424 syslog over UDP or TCP, from the outbox.
-    Syslog(SyslogConfig),
-}
-
-impl SinkConfig {
-    /// The sink's name: configured, else its type. Paging sinks are known by it in the
-    /// outbox, so it must stay the same across restarts.
-    pub fn name(&self) -> &str {
-        match self {
-            SinkConfig::Jsonl { .. } => "jsonl",
-            SinkConfig::Alertmanager(c) => c.name.as_deref().unwrap_or("alertmanager"),
-            SinkConfig::PagerDuty(c) => c.name.as_deref().unwrap_or("pagerduty"),
-            SinkConfig::Webhook(c) => c.name.as_deref().unwrap_or("webhook"),
-            SinkConfig::Syslog(c) => c.name.as_deref().unwrap_or("syslog"),
-        }
-    }
-}
-
-impl SourceConfig {
-    /// The source's name: configured, else its type.
-    pub fn name(&self) -> &str {
-        match self {
-            SourceConfig::RisLive { name, .. } => name.as_deref().unwrap_or("ris-live"),
-            SourceConfig::Bmp { name, .. } => name.as_deref().unwrap_or("bmp"),
-            SourceConfig::Mrt { name, .. } => name.as_deref().unwrap_or("mrt"),
-        }
-    }
-
-    /// Allowed silence before the source counts as stalled.
-    pub fn stall_after(&self) -> std::time::Duration {
-        let configured = match self {
-            SourceConfig::RisLive { stall_after, .. } | SourceConfig::Bmp { stall_after, .. } => {
-                *stall_after
-            }
-            SourceConfig::Mrt { .. } => None,
-        };
-        std::time::Duration::from_secs(configured.map_or(DEFAULT_STALL_AFTER_SECS, |s| s.0))
-    }
-}
-
-/// A duration in seconds, written as `300`, `"300s"`, `"5m"` or `"1h"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Seconds(pub u64);
-
-impl<'de> Deserialize<'de> for Seconds {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = toml::Value::deserialize(d)?;
-        parse_duration(&value)
-            .map(Seconds)
-            .map_err(serde::de::Error::custom)
-    }
-}
-
-fn default_ris_live_url() -> String {
-    DEFAULT_RIS_LIVE_URL.to_string()
-}
-
-fn default_bmp_listen() -> String {
-    DEFAULT_BMP_LISTEN.to_string()
 }
 
 /// Validated configuration.
@@ -463,70 +334,4 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
         rtr: raw.rtr.clone(),
         vrp_problems,
     })
-}
-
-/// The secret keys a sink's settings hold inline (all of its secrets live in the file).
-fn sink_secrets(sink: &SinkConfig) -> Vec<&'static str> {
-    match sink {
-        SinkConfig::PagerDuty(_) => vec!["routing_key"],
-        SinkConfig::Webhook(c) if c.bearer_token.is_some() => vec!["webhook url", "bearer_token"],
-        SinkConfig::Webhook(_) => vec!["webhook url"],
-        SinkConfig::Jsonl { .. } | SinkConfig::Alertmanager(_) | SinkConfig::Syslog(_) => vec![],
-    }
-}
-
-/// Sink names are unique (the outbox knows sinks by name) and every paging sink's settings
-/// are checked by building it once, so `check-config` catches what `run` would refuse.
-fn check_sinks(
-    sinks: &[SinkConfig],
-    invalid: &dyn Fn(&str, String) -> ConfigError,
-) -> Result<(), ConfigError> {
-    let mut names = std::collections::BTreeSet::new();
-    let mut client = None;
-    for (i, sink) in sinks.iter().enumerate() {
-        if !names.insert(sink.name()) {
-            return Err(invalid(
-                &format!("sinks[{i}].name"),
-                format!(
-                    "`{}` names two sinks; give each sink of one type a distinct `name`",
-                    sink.name()
-                ),
-            ));
-        }
-        if matches!(sink, SinkConfig::Jsonl { .. }) {
-            continue;
-        }
-        if client.is_none() {
-            client = Some(
-                http_client::build().map_err(|e| invalid(&format!("sinks[{i}]"), e.to_string()))?,
-            );
-        }
-        let client = client.clone().expect("built above");
-        if let Err(e) = PagingSink::open(sink, client) {
-            return Err(invalid(&format!("sinks[{i}].{}", e.key), e.problem));
-        }
-    }
-    Ok(())
-}
-
-/// `300`, `"300s"`, `"5m"` or `"1h"` to seconds.
-fn parse_duration(value: &toml::Value) -> Result<u64, String> {
-    let bad =
-        || format!("{value:?} is not a duration; write seconds (300) or \"5m\", \"90s\", \"1h\"");
-    match value {
-        toml::Value::Integer(n) if *n >= 0 => Ok(*n as u64),
-        toml::Value::String(s) => {
-            let s = s.trim();
-            let (number, unit) =
-                s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-            let n: u64 = number.parse().map_err(|_| bad())?;
-            match unit {
-                "" | "s" => Ok(n),
-                "m" => Ok(n * 60),
-                "h" => Ok(n * 3600),
-                _ => Err(bad()),
-            }
-        }
-        _ => Err(bad()),
-    }
 }
