@@ -37,44 +37,62 @@ RUSTC_BOOTSTRAP=1 RUSTFLAGS="${FLAGS[*]}" cargo build --locked --release --targe
   $(printf -- '--bin %s ' "${TARGETS[@]}")
 echo "fuzz/run.sh: build took $(( $(date +%s) - build_start )) s (sanitizer: $SANITIZER)"
 BIN="target/$TRIPLE/release"
+# The bundled SQLite has two function-local arrays named `aiOff`: ASan's ODR check mistakes
+# them for one global defined twice.
+export ASAN_OPTIONS="detect_odr_violation=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 
 # --- seeds (regenerated each run, from the data as it is now) ------------------------------
 SEEDS=work/seeds
-rm -rf "$SEEDS"
-mkdir -p "$SEEDS" artifacts
-for t in "${ALL_TARGETS[@]}"; do mkdir -p "$SEEDS/$t" "corpus/$t" "artifacts/$t"; done
 
 # RIS Live: one websocket frame per file (every line of the small captures, 150 of the 1k one).
-for f in "$DATA"/ris-live/*.jsonl "$DATA"/ris-live/libbgpstream.ris-live-stream.json; do
-  head -n 150 "$f" | split -l 1 -a 4 - "$SEEDS/ris_live_line/$(basename "$f")."
-done
+seed_ris_live_line() {
+  for f in "$DATA"/ris-live/*.jsonl "$DATA"/ris-live/libbgpstream.ris-live-stream.json; do
+    head -n 150 "$f" | split -l 1 -a 4 - "$1/$(basename "$f")."
+  done
+}
 # BMP: the TCP streams of the router captures, cut at message boundaries.
-rustc -O --edition 2021 -o work/bmp_from_pcap seeds/bmp_from_pcap.rs
-work/bmp_from_pcap "$SEEDS/bmp_stream" "$DATA"/bmp/*.pcap >/dev/null
+seed_bmp_stream() {
+  rustc -O --edition 2021 -o work/bmp_from_pcap seeds/bmp_from_pcap.rs
+  work/bmp_from_pcap "$1" "$DATA"/bmp/*.pcap >/dev/null
+}
 # MRT: the first 8 KiB of every MRT file (first records) decompressed, the small files whole
 # (gzip and bzip2 for the decompression path), the lab router samples.
-for f in "$DATA"/mrt/*/*; do
-  name="$(basename "$f")"
-  case "$f" in
-    *.gz) gzip -dc "$f" 2>/dev/null | head -c 8192 > "$SEEDS/mrt_file/$name.head" || true ;;
-    *.bz2) bzip2 -dc "$f" 2>/dev/null | head -c 8192 > "$SEEDS/mrt_file/$name.head" || true ;;
-    *.dat*) continue ;;
-    *) head -c 8192 "$f" > "$SEEDS/mrt_file/$name.head" ;;
-  esac
-  if [ "$(stat -c %s "$f")" -le 16384 ]; then cp "$f" "$SEEDS/mrt_file/$name"; fi
-done
+seed_mrt_file() {
+  local f name
+  for f in "$DATA"/mrt/*/*; do
+    name="$(basename "$f")"
+    case "$f" in
+      *.dat*) continue ;;
+      *.gz) { gzip -dc "$f" 2>/dev/null || true; } | head -c 8192 > "$1/$name.head" ;;
+      *.bz2) { bzip2 -dc "$f" 2>/dev/null || true; } | head -c 8192 > "$1/$name.head" ;;
+      *) head -c 8192 "$f" > "$1/$name.head" ;;
+    esac
+    if [ "$(stat -c %s "$f")" -le 16384 ]; then cp "$f" "$1/$name"; fi
+  done
+}
 # Watchlists: the repository's own and the scenario fixtures.
-cp ../prefixes/*.yaml ../fixtures/scenarios/*.yaml "$SEEDS/watchlist_yaml/"
+seed_watchlist_yaml() { cp ../prefixes/*.yaml ../fixtures/scenarios/*.yaml "$1/"; }
 # BGPalerter: a hand-written prefixes.yml, and one made from the first Pakistani blocks.
-cp seeds/bgpalerter/*.yml "$SEEDS/bgpalerter_import/"
-head -n 25 "$DATA"/rir/PK_IPv4.*.txt | grep -E '^[0-9]' |
-  awk '{ printf "%s:\n  description: PK block %d\n  asn: [17557]\n  ignoreMorespecifics: false\n", $1, NR }' \
-  > "$SEEDS/bgpalerter_import/pk-blocks.yml"
+seed_bgpalerter_import() {
+  cp seeds/bgpalerter/*.yml "$1/"
+  head -n 25 "$DATA"/rir/PK_IPv4.*.txt | grep -E '^[0-9]' |
+    awk '{ printf "%s:\n  description: PK block %d\n  asn: [17557]\n  ignoreMorespecifics: false\n", $1, NR }' \
+    > "$1/pk-blocks.yml"
+}
 # Config: the documented example, and a minimal one.
-cp ../bgpwatch.example.toml "$SEEDS/config_toml/"
-printf '[detect]\nmin_peers = 2\n' > "$SEEDS/config_toml/minimal.toml"
+seed_config_toml() {
+  cp ../bgpwatch.example.toml "$1/"
+  printf '[detect]\nmin_peers = 2\n' > "$1/minimal.toml"
+}
 # HTTP: hand-written requests (seeds/http/*.req); the token is http_api::TOKEN.
-cp seeds/http/*.req "$SEEDS/http_api/"
+seed_http_api() { cp seeds/http/*.req "$1/"; }
+
+mkdir -p work
+for t in "${TARGETS[@]}"; do
+  rm -rf "${SEEDS:?}/$t"
+  mkdir -p "$SEEDS/$t" "corpus/$t" "artifacts/$t"
+  "seed_$t" "$SEEDS/$t"
+done
 
 # --- run -----------------------------------------------------------------------------------
 declare -A MAX_LEN=([mrt_file]=65536 [bmp_stream]=65536)
