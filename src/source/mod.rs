@@ -16,7 +16,7 @@ mod salvage;
 mod unicast;
 
 pub use error::SourceError;
-pub use open::{open, sniff, Compression};
+pub use open::{decompress, open, sniff, Compression, Opened};
 
 use crate::update::{Asn, Change, SourceItem, Timestamp};
 use ipnet::IpNet;
@@ -215,14 +215,46 @@ pub fn read_file_filtered(
     emit: &mut dyn FnMut(SourceItem),
     stats: &mut ReadStats,
 ) -> Vec<SourceError> {
-    let mut errors = Vec::new();
-    let mut opened = match open(path) {
-        Ok(opened) => opened,
+    match open(path) {
+        Ok(opened) => read_opened(path, opened, format, interest, emit, stats),
         Err(e) => {
             stats.errors += 1;
-            return vec![e];
+            vec![e]
         }
-    };
+    }
+}
+
+/// What [`read_file`] does after opening: `bytes` as if they were the file `path` (which only
+/// names the input in messages and gives the collector name), decompressed and sniffed. The
+/// replay reader for bytes that are not in a file (fuzzing, tests).
+pub fn read_bytes(
+    path: &Path,
+    bytes: Vec<u8>,
+    format: Option<InputFormat>,
+    emit: &mut dyn FnMut(SourceItem),
+    stats: &mut ReadStats,
+) -> Vec<SourceError> {
+    match decompress(std::io::Cursor::new(bytes)) {
+        Ok(opened) => read_opened(path, opened, format, None, emit, stats),
+        Err(source) => {
+            stats.errors += 1;
+            vec![SourceError::Open {
+                path: path.to_path_buf(),
+                source,
+            }]
+        }
+    }
+}
+
+fn read_opened(
+    path: &Path,
+    mut opened: Opened,
+    format: Option<InputFormat>,
+    interest: Option<Interest<'_>>,
+    emit: &mut dyn FnMut(SourceItem),
+    stats: &mut ReadStats,
+) -> Vec<SourceError> {
+    let mut errors = Vec::new();
     let format = match format.map_or_else(|| sniff(path, &mut opened.reader), Ok) {
         Ok(format) => format,
         Err(e) => {

@@ -38,8 +38,13 @@ pub fn open(path: &Path) -> Result<Opened, SourceError> {
         });
     }
     let file = File::open(path).map_err(open_error)?;
-    let mut raw = BufReader::with_capacity(READ_BUFFER, file);
-    let magic = raw.fill_buf().map_err(open_error)?;
+    decompress(BufReader::with_capacity(READ_BUFFER, file)).map_err(open_error)
+}
+
+/// Undoes gzip or bzip2 compression of any byte stream (detected by its first bytes), as
+/// [`open`] does for a file: the replay path for bytes that are not in a file (fuzzing, tests).
+pub fn decompress(mut raw: impl BufRead + Send + 'static) -> Result<Opened, std::io::Error> {
+    let magic = raw.fill_buf()?;
     let compression = if magic.starts_with(&[0x1f, 0x8b]) {
         Compression::Gzip
     } else if magic.starts_with(b"BZh") {
