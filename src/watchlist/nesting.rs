@@ -31,10 +31,10 @@ pub fn check(text: &str) -> Result<(), TooDeep> {
                     quote = None;
                 }
             }
+            // An escaped newline is left to be counted as a line; any other escape is skipped.
+            (Some('"'), '\\') if chars.clone().next() == Some('\n') => {}
             (Some('"'), '\\') => {
-                if chars.next() == Some('\n') {
-                    line += 1;
-                }
+                chars.next();
             }
             (Some(q), c) if q == c && q != '#' => quote = None,
             (Some(_), _) => {}
