@@ -35,6 +35,11 @@ pub const DEFAULT_RIS_LIVE_URL: &str = "wss://ris-live.ripe.net/v1/ws/?client=bg
 pub const DEFAULT_BMP_LISTEN: &str = "127.0.0.1:11019";
 /// Silence (or disconnection) after which a source counts as stalled, seconds.
 pub const DEFAULT_STALL_AFTER_SECS: u64 = 300;
+/// Batches of updates that may wait for detection (`[detect] queue`); a live feed that cannot
+/// be slowed down (RIS Live) drops, counts and alerts beyond it.
+pub const DEFAULT_QUEUE: usize = 4096;
+/// Largest `[detect] queue` accepted (a batch can hold 256 RIS Live messages).
+pub const MAX_QUEUE: usize = 1 << 20;
 
 /// A configuration that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +108,7 @@ struct RawDetect {
     min_baseline: Option<i64>,
     warmup: Option<toml::Value>,
     rpki_valid_downgrade: Option<bool>,
+    queue: Option<i64>,
 }
 
 /// How the RIS Live client subscribes.
@@ -249,6 +255,8 @@ pub struct Config {
     inline_secrets: Vec<&'static str>,
     /// Detection thresholds.
     pub engine: EngineSettings,
+    /// Batches that may wait for detection (`[detect] queue`).
+    pub queue: usize,
     /// Inputs (RIS Live alone when none are configured).
     pub sources: Vec<SourceConfig>,
     /// Outputs (JSON lines on stdout when none are configured).
@@ -327,6 +335,16 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
             return Err(invalid(
                 "detect.min_peers",
                 format!("{n} is below 1; use 1 to alert on a single vantage point"),
+            ))
+        }
+    };
+    let queue = match detect.queue {
+        None => DEFAULT_QUEUE,
+        Some(n) if (1..=MAX_QUEUE as i64).contains(&n) => n as usize,
+        Some(n) => {
+            return Err(invalid(
+                "detect.queue",
+                format!("{n} is not between 1 and {MAX_QUEUE} batches"),
             ))
         }
     };
@@ -456,6 +474,7 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
             vrps,
             rpki_valid_downgrade: detect.rpki_valid_downgrade.unwrap_or(true),
         },
+        queue,
         sources,
         sinks,
         as_rel_problems,

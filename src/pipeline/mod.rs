@@ -32,8 +32,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch, Notify};
 
-/// Batches in flight between sources and detection.
-pub const CHANNEL_CAPACITY: usize = 4096;
 /// Time the sources get at shutdown to end their sessions (a websocket Close, the log line).
 const SOURCES_STOP_WAIT: Duration = Duration::from_secs(2);
 
@@ -82,7 +80,7 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
         watchlist.clone(),
         &config.engine.visibility,
     ));
-    let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+    let (tx, rx) = mpsc::channel(config.queue);
     let (stop_tx, stop_rx) = watch::channel(false);
     // Alert state survives shutdown and crashes; a corrupt, foreign or locked file stops the
     // start with a clear message rather than being recreated.
