@@ -25,6 +25,13 @@ pub enum Action {
     Send(Vec<String>),
     /// Send one raw text frame of this many bytes.
     SendHuge(usize),
+    /// Send `count` text frames, cycling through `lines`, as fast as the socket takes them.
+    Cycle {
+        /// The frames, reused in turn.
+        lines: Arc<Vec<String>>,
+        /// How many to send in all.
+        count: usize,
+    },
     /// Pause.
     Sleep(Duration),
     /// Close the connection abruptly (drop the TCP stream).
@@ -127,6 +134,25 @@ async fn play(
             }
             Action::SendHuge(n) => {
                 let _ = tx.send(Message::text("x".repeat(n))).await;
+            }
+            Action::Cycle { lines, count } => {
+                for i in 0..count {
+                    let line = lines[i % lines.len()].clone();
+                    if tx.feed(Message::text(line)).await.is_err() {
+                        return;
+                    }
+                    if i % 256 == 255 {
+                        while let Ok(m) = out_rx.try_recv() {
+                            let _ = tx.feed(m).await;
+                        }
+                        if tx.flush().await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                if tx.flush().await.is_err() {
+                    return;
+                }
             }
             Action::Sleep(d) => tokio::time::sleep(d).await,
             Action::Drop => {
