@@ -35,11 +35,11 @@ pub const DEFAULT_RIS_LIVE_URL: &str = "wss://ris-live.ripe.net/v1/ws/?client=bg
 pub const DEFAULT_BMP_LISTEN: &str = "127.0.0.1:11019";
 /// Silence (or disconnection) after which a source counts as stalled, seconds.
 pub const DEFAULT_STALL_AFTER_SECS: u64 = 300;
-/// Batches of updates that may wait for detection (`[detect] queue`); a live feed that cannot
-/// be slowed down (RIS Live) drops, counts and alerts beyond it.
-pub const DEFAULT_QUEUE: usize = 4096;
-/// Largest `[detect] queue` accepted (a batch can hold 256 RIS Live messages).
-pub const MAX_QUEUE: usize = 1 << 20;
+/// Updates (and feed events) that may wait for detection (`[detect] queue`), about 64 MiB; a
+/// live feed that cannot be slowed down (RIS Live) drops, counts and alerts beyond it.
+pub const DEFAULT_QUEUE: usize = 1 << 18;
+/// Largest `[detect] queue` accepted.
+pub const MAX_QUEUE: usize = 1 << 24;
 
 /// A configuration that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -255,7 +255,7 @@ pub struct Config {
     inline_secrets: Vec<&'static str>,
     /// Detection thresholds.
     pub engine: EngineSettings,
-    /// Batches that may wait for detection (`[detect] queue`).
+    /// Updates that may wait for detection (`[detect] queue`).
     pub queue: usize,
     /// Inputs (RIS Live alone when none are configured).
     pub sources: Vec<SourceConfig>,
@@ -344,7 +344,7 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
         Some(n) => {
             return Err(invalid(
                 "detect.queue",
-                format!("{n} is not between 1 and {MAX_QUEUE} batches"),
+                format!("{n} is not between 1 and {MAX_QUEUE} updates"),
             ))
         }
     };

@@ -17,9 +17,9 @@ use std::time::{Duration, Instant};
 
 /// Covering blocks, beacons and peer state of fixtures/scenarios/watchlist.yaml.
 const SUBSCRIPTIONS: usize = 7;
-/// A detection queue of one batch (`[detect] queue`): any batch arriving while detection works
-/// on one and another waits is dropped.
-const SMALL_QUEUE: &str = "queue = 1";
+/// A detection queue of 1,000 updates (`[detect] queue`): smaller than one batch of 256 frames,
+/// so a batch that arrives while another waits is dropped.
+const SMALL_QUEUE: &str = "queue = 1000";
 /// Frames in the burst, and prefixes each announces (all inside the watched 100.64.0.0/16, so
 /// every one costs detection work while costing the reader one JSON parse per frame).
 const FRAMES: usize = 20_000;
@@ -72,7 +72,7 @@ async fn a_burst_beyond_capacity_is_counted_and_alerted_never_silently_dropped()
     assert_eq!(processed + dropped, sent, "sent = processed + dropped");
     assert!(
         dropped > 0.0,
-        "a one-batch queue took a {sent} update burst without a drop; the test proves nothing"
+        "a 1,000-update queue took a {sent} update burst without a drop; the test proves nothing"
     );
     m.wait_for("the updates-dropped alert", Duration::from_secs(10), |m| {
         m.events()
