@@ -53,6 +53,7 @@ async fn a_burst_beyond_capacity_is_counted_and_alerted_never_silently_dropped()
         Action::Cycle {
             lines: Arc::new(burst_frames()),
             count: FRAMES,
+            chunk_every: None,
         },
         Action::Idle,
     ]])

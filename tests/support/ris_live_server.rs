@@ -25,12 +25,14 @@ pub enum Action {
     Send(Vec<String>),
     /// Send one raw text frame of this many bytes.
     SendHuge(usize),
-    /// Send `count` text frames, cycling through `lines`, as fast as the socket takes them.
+    /// Send `count` text frames, cycling through `lines`, in chunks of 256 frames.
     Cycle {
         /// The frames, reused in turn.
         lines: Arc<Vec<String>>,
         /// How many to send in all.
         count: usize,
+        /// Least time between the starts of two chunks; `None`: as fast as the socket takes them.
+        chunk_every: Option<Duration>,
     },
     /// Pause.
     Sleep(Duration),
@@ -135,8 +137,17 @@ async fn play(
             Action::SendHuge(n) => {
                 let _ = tx.send(Message::text("x".repeat(n))).await;
             }
-            Action::Cycle { lines, count } => {
+            Action::Cycle {
+                lines,
+                count,
+                chunk_every,
+            } => {
+                let mut next_chunk = tokio::time::Instant::now();
                 for i in 0..count {
+                    if let (0, Some(every)) = (i % 256, chunk_every) {
+                        tokio::time::sleep_until(next_chunk).await;
+                        next_chunk += every;
+                    }
                     let line = lines[i % lines.len()].clone();
                     if tx.feed(Message::text(line)).await.is_err() {
                         return;
