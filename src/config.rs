@@ -34,6 +34,12 @@ pub const DEFAULT_WATCHLIST: &str = "prefixes";
 pub const DEFAULT_STATE: &str = "bgpwatch.db";
 /// HTTP listener (metrics, health, API): loopback only by default.
 pub const DEFAULT_HTTP_LISTEN: &str = "127.0.0.1:9324";
+/// Updates (and feed events) that may wait for detection (`[detect] queue`), about 64 MiB; a
+/// live feed that cannot be slowed down (RIS Live) drops, counts and alerts beyond it.
+pub const DEFAULT_QUEUE: usize = 1 << 18;
+/// Largest `[detect] queue` accepted.
+pub const MAX_QUEUE: usize = 1 << 24;
+
 /// A configuration that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -101,6 +107,7 @@ struct RawDetect {
     min_baseline: Option<i64>,
     warmup: Option<toml::Value>,
     rpki_valid_downgrade: Option<bool>,
+    queue: Option<i64>,
 }
 
 /// Validated configuration.
@@ -120,6 +127,8 @@ pub struct Config {
     inline_secrets: Vec<&'static str>,
     /// Detection thresholds.
     pub engine: EngineSettings,
+    /// Updates that may wait for detection (`[detect] queue`).
+    pub queue: usize,
     /// Inputs (RIS Live alone when none are configured).
     pub sources: Vec<SourceConfig>,
     /// Outputs (JSON lines on stdout when none are configured).
@@ -198,6 +207,16 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
             return Err(invalid(
                 "detect.min_peers",
                 format!("{n} is below 1; use 1 to alert on a single vantage point"),
+            ))
+        }
+    };
+    let queue = match detect.queue {
+        None => DEFAULT_QUEUE,
+        Some(n) if (1..=MAX_QUEUE as i64).contains(&n) => n as usize,
+        Some(n) => {
+            return Err(invalid(
+                "detect.queue",
+                format!("{n} is not between 1 and {MAX_QUEUE} updates"),
             ))
         }
     };
@@ -327,6 +346,7 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
             vrps,
             rpki_valid_downgrade: detect.rpki_valid_downgrade.unwrap_or(true),
         },
+        queue,
         sources,
         sinks,
         as_rel_problems,

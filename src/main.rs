@@ -243,10 +243,12 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             for error in report.errors.iter().take(MAX_PRINTED_ERRORS) {
                 eprintln!("bgpwatch: input error: {error}");
             }
-            if report.errors.len() > MAX_PRINTED_ERRORS {
+            // Every error is counted; only the first of each input are kept as messages.
+            let printed = report.errors.len().min(MAX_PRINTED_ERRORS) as u64;
+            if report.stats.errors > printed {
                 eprintln!(
                     "bgpwatch: ... and {} more input errors",
-                    report.errors.len() - MAX_PRINTED_ERRORS
+                    report.stats.errors - printed
                 );
             }
             eprintln!("{}", report.summary_line());

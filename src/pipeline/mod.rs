@@ -20,7 +20,7 @@ use crate::http::{router, ApiLimits, ApiState, HttpState};
 use crate::rpki::{self, VrpFile};
 use crate::sink::outbox::{self, Dispatcher, NamedSink};
 use crate::sink::{http_client, JsonlSink, PagingSink, Sink, SinkError};
-use crate::source::live::SourceHandle;
+use crate::source::live::{QueueRoom, SourceHandle};
 use crate::status_page::StatusPage;
 use crate::store::{SharedStore, Store};
 use crate::telemetry::{FeedHealth, Telemetry};
@@ -32,8 +32,8 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch, Notify};
 
-/// Batches in flight between sources and detection.
-pub const CHANNEL_CAPACITY: usize = 4096;
+/// Batches that may wait for detection (their items are bounded by `[detect] queue`).
+const BATCHES_IN_FLIGHT: usize = 4096;
 /// Time the sources get at shutdown to end their sessions (a websocket Close, the log line).
 const SOURCES_STOP_WAIT: Duration = Duration::from_secs(2);
 
@@ -82,7 +82,9 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
         watchlist.clone(),
         &config.engine.visibility,
     ));
-    let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+    // Bounded twice: in batches (slots) and in the items they carry (memory).
+    let (tx, rx) = mpsc::channel(BATCHES_IN_FLIGHT);
+    let room = QueueRoom::new(config.queue);
     let (stop_tx, stop_rx) = watch::channel(false);
     // Alert state survives shutdown and crashes; a corrupt, foreign or locked file stops the
     // start with a clear message rather than being recreated.
@@ -152,6 +154,7 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
             telemetry: telemetry.clone(),
             shutdown: stop_rx.clone(),
             dropped: dropped.clone(),
+            room: room.clone(),
         };
         drops.insert(source.name().to_string(), dropped);
         source_tasks.extend(spawn_source(source, watchlist.clone(), handle).await?);

@@ -94,9 +94,10 @@ fn load_mrt(paths: &[std::path::PathBuf], handle: &SourceHandle) {
                 items,
                 stats,
                 received: Instant::now(),
+                room: None,
             };
             handle.health.data(&handle.name);
-            handle.tx.blocking_send(batch).is_ok()
+            handle.blocking_send(batch)
         };
         let mut emit = |item| {
             batch.push(item);

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 
 /// Which updates a live source converts (see [`super::Interest`]); the others are only counted.
 pub type LiveInterest = Box<dyn FnMut(&IpNet, Option<&[Asn]>) -> bool + Send>;
@@ -24,6 +24,51 @@ pub struct LiveBatch {
     pub stats: ReadStats,
     /// When the message arrived (for detection latency).
     pub received: Instant,
+    /// The room in the detection queue this batch holds while it waits and is handled; given
+    /// back when the batch is dropped. Set by [`SourceHandle::send`] / `try_send`.
+    pub room: Option<OwnedSemaphorePermit>,
+}
+
+/// The detection queue's size in items (updates and feed events), shared by every source: the
+/// batch count alone does not bound memory, since a batch may carry 256 RIS Live messages of
+/// hundreds of prefixes each.
+#[derive(Debug, Clone)]
+pub struct QueueRoom {
+    permits: Arc<Semaphore>,
+    size: u32,
+}
+
+impl QueueRoom {
+    /// Room for `size` items (at least 1).
+    pub fn new(size: usize) -> Self {
+        let size = size.clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize)) as u32;
+        QueueRoom {
+            permits: Arc::new(Semaphore::new(size as usize)),
+            size,
+        }
+    }
+
+    /// Room a batch of `items` takes: a batch larger than the whole queue takes all of it.
+    fn needed(&self, items: usize) -> u32 {
+        (items.max(1).min(self.size as usize)) as u32
+    }
+
+    /// Waits for room for `items`.
+    async fn take(&self, items: usize) -> Option<OwnedSemaphorePermit> {
+        self.permits
+            .clone()
+            .acquire_many_owned(self.needed(items))
+            .await
+            .ok()
+    }
+
+    /// Room for `items` now, or `None`.
+    fn try_take(&self, items: usize) -> Option<OwnedSemaphorePermit> {
+        self.permits
+            .clone()
+            .try_acquire_many_owned(self.needed(items))
+            .ok()
+    }
 }
 
 impl LiveBatch {
@@ -53,6 +98,8 @@ pub struct SourceHandle {
     pub shutdown: watch::Receiver<bool>,
     /// Updates dropped since the pipeline last looked.
     pub dropped: Arc<AtomicU64>,
+    /// Room in the detection queue, in items.
+    pub room: QueueRoom,
 }
 
 impl SourceHandle {
@@ -83,25 +130,43 @@ impl SourceHandle {
             items,
             stats,
             received,
+            room: None,
         }
     }
 
     /// Hands a batch on, waiting for room (TCP backpressure reaches the sender).
-    pub async fn send(&self, batch: LiveBatch) -> bool {
+    pub async fn send(&self, mut batch: LiveBatch) -> bool {
         if batch.is_empty() {
             return true;
         }
+        batch.room = self.room.take(batch.items.len()).await;
         self.tx.send(batch).await.is_ok()
     }
 
-    /// Hands a batch on without waiting; when detection is behind, the batch is dropped, counted
-    /// and alerted (a websocket cannot be slowed down without losing the session).
-    pub fn try_send(&self, batch: LiveBatch) {
+    /// [`SourceHandle::send`] from a thread outside the runtime (the MRT bootstrap).
+    pub fn blocking_send(&self, batch: LiveBatch) -> bool {
+        tokio::runtime::Handle::current().block_on(self.send(batch))
+    }
+
+    /// Hands a batch on without waiting; when detection is behind (the queue has no room for
+    /// its items, or no free slot), the batch is dropped, counted and alerted (a websocket
+    /// cannot be slowed down without losing the session).
+    pub fn try_send(&self, mut batch: LiveBatch) {
         if batch.is_empty() {
             return;
         }
         let n = batch.updates();
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(batch) {
+        let full = match self.room.try_take(batch.items.len()) {
+            None => true,
+            Some(room) => {
+                batch.room = Some(room);
+                matches!(
+                    self.tx.try_send(batch),
+                    Err(mpsc::error::TrySendError::Full(_))
+                )
+            }
+        };
+        if full {
             self.dropped.fetch_add(n, Ordering::Relaxed);
             self.telemetry.updates_dropped(&self.name, n);
         }
@@ -159,6 +224,7 @@ mod tests {
             telemetry: Arc::new(Telemetry::new()),
             shutdown,
             dropped: Arc::new(AtomicU64::new(0)),
+            room: QueueRoom::new(1 << 20),
         };
         (handle, rx)
     }

@@ -80,6 +80,10 @@ impl ReadStats {
     }
 }
 
+/// Damage reports kept per input; beyond them damage is only counted (`ReadStats::errors`), so a
+/// file that is damaged throughout cannot fill memory with messages.
+pub const MAX_KEPT_ERRORS: usize = 1000;
+
 /// Which updates the consumer cares about, from the prefix and, for an announcement, its origin
 /// ASes (`None` for a withdrawal); the others are counted, not converted.
 pub type Interest<'a> = &'a mut dyn FnMut(&IpNet, Option<&[Asn]>) -> bool;
@@ -173,6 +177,9 @@ impl ReadContext<'_> {
         reason: String,
     ) {
         self.stats.errors += 1;
+        if self.errors.len() >= MAX_KEPT_ERRORS {
+            return;
+        }
         self.errors.push(SourceError::Damaged {
             path: self.path.to_path_buf(),
             format,

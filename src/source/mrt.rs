@@ -5,7 +5,7 @@ use super::convert::elem_to_update;
 use super::open::CountingReader;
 use super::salvage::salvage_truncated_nlri;
 use super::unicast::keep_unicast_in_record;
-use super::{ReadContext, SourceError};
+use super::ReadContext;
 use crate::update::{timestamp_from_unix, FeedEvent, SourceItem, VantagePoint};
 use bgpkit_parser::models::{Bgp4MpEnum, BgpState, ElemType, MrtMessage};
 use bgpkit_parser::{BgpkitParser, Elementor};
@@ -62,16 +62,7 @@ pub fn read(reader: Box<dyn Read + Send>, collector: Arc<str>, ctx: &mut ReadCon
                     }
                 }
             }
-            Err(error) => {
-                ctx.stats.errors += 1;
-                ctx.errors.push(SourceError::Damaged {
-                    path: ctx.path.to_path_buf(),
-                    format: "MRT",
-                    offset: record_start,
-                    line: None,
-                    reason: error.error.to_string(),
-                });
-            }
+            Err(error) => ctx.damage("MRT", record_start, error.error.to_string()),
         }
         record_start = position.get();
     }

@@ -3,6 +3,7 @@
 //! matter; other message types are counted and skipped.
 
 mod address;
+mod bounded;
 mod message;
 
 use super::ReadContext;
@@ -232,6 +233,12 @@ fn parse_prefix(text: &str) -> Option<IpNet> {
     address::prefix(text.trim())
 }
 
+/// Longest line read from a RIS Live file (the live client refuses larger websocket messages
+/// too); the rest of a longer line is passed over unread and the line reported.
+pub const MAX_LINE_BYTES: usize = super::ris_live_client::MAX_MESSAGE_BYTES;
+/// Largest pretty-printed JSON document read whole (it is parsed into memory at once).
+pub const MAX_DOCUMENT_BYTES: u64 = 16 << 20;
+
 /// Reads RIS Live JSON lines; a bad line is reported with its number and skipped.
 pub fn read(mut reader: Box<dyn BufRead + Send>, ctx: &mut ReadContext<'_>) {
     let mut decoder = RisLiveDecoder::default();
@@ -239,16 +246,27 @@ pub fn read(mut reader: Box<dyn BufRead + Send>, ctx: &mut ReadContext<'_>) {
     let mut offset = 0u64;
     let mut number = 0u64;
     loop {
-        line.clear();
-        let n = match reader.read_until(b'\n', &mut line) {
-            Ok(0) => return,
-            Ok(n) => n,
+        let read = match bounded::read_line(&mut reader, &mut line, MAX_LINE_BYTES) {
+            Ok(read) if read.consumed == 0 => return,
+            Ok(read) => read,
             Err(e) => {
                 ctx.damage_line("RIS Live JSON", offset, number + 1, e.to_string());
                 return;
             }
         };
         number += 1;
+        let n = read.consumed;
+        if read.overlong {
+            ctx.stats.records += 1;
+            ctx.damage_line(
+                "RIS Live JSON",
+                offset,
+                number,
+                format!("line of {n} bytes is longer than {MAX_LINE_BYTES}; skipped"),
+            );
+            offset += n;
+            continue;
+        }
         let text = match std::str::from_utf8(&line) {
             Ok(text) => text.trim(),
             Err(e) => {
@@ -259,18 +277,13 @@ pub fn read(mut reader: Box<dyn BufRead + Send>, ctx: &mut ReadContext<'_>) {
                     number,
                     format!("not UTF-8 text: {e}"),
                 );
-                offset += n as u64;
+                offset += n;
                 continue;
             }
         };
         if number == 1 && (text == "{" || text == "[") {
             // Not JSON lines but one pretty-printed document.
-            let mut document = line.clone();
-            if let Err(e) = reader.read_to_end(&mut document) {
-                ctx.damage_line("RIS Live JSON", offset, number, e.to_string());
-                return;
-            }
-            read_document(&document, &mut decoder, ctx);
+            read_whole_document(line.clone(), reader, &mut decoder, ctx);
             return;
         }
         if !text.is_empty() {
@@ -287,6 +300,33 @@ pub fn read(mut reader: Box<dyn BufRead + Send>, ctx: &mut ReadContext<'_>) {
                 }
             }
         }
-        offset += n as u64;
+        offset += n;
     }
+}
+
+/// The rest of a pretty-printed document after its first line, up to [`MAX_DOCUMENT_BYTES`].
+fn read_whole_document(
+    mut document: Vec<u8>,
+    reader: Box<dyn BufRead + Send>,
+    decoder: &mut RisLiveDecoder,
+    ctx: &mut ReadContext<'_>,
+) {
+    let limit = MAX_DOCUMENT_BYTES - document.len() as u64;
+    if let Err(e) = reader.take(limit + 1).read_to_end(&mut document) {
+        ctx.damage_line("RIS Live JSON", 0, 1, e.to_string());
+        return;
+    }
+    if document.len() as u64 > MAX_DOCUMENT_BYTES {
+        ctx.stats.records += 1;
+        ctx.damage(
+            "RIS Live JSON",
+            0,
+            format!(
+                "a JSON document larger than {} MiB is not read whole; write one message per line",
+                MAX_DOCUMENT_BYTES >> 20
+            ),
+        );
+        return;
+    }
+    read_document(&document, decoder, ctx);
 }

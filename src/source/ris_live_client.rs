@@ -238,6 +238,7 @@ impl Stream<'_> {
             items: Vec::with_capacity(frames.len()),
             stats: ReadStats::default(),
             received: std::time::Instant::now(),
+            room: None,
         };
         let mut errors = Vec::new();
         let mut clock = None;

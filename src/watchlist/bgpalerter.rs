@@ -34,6 +34,14 @@ pub enum ImportError {
         /// Why.
         message: String,
     },
+    /// Flow collections nested beyond any prefixes file's need; refused before parsing.
+    #[error("{path}: not a BGPalerter prefixes file: {depth}")]
+    TooDeep {
+        /// The file.
+        path: PathBuf,
+        /// Where.
+        depth: super::nesting::TooDeep,
+    },
     /// One entry is wrong.
     #[error("{path}: entry `{key}`: {problem}")]
     Entry {
@@ -121,6 +129,10 @@ pub fn import_bgpalerter(text: &str, path: &Path) -> Result<Imported, ImportErro
         path: path.to_path_buf(),
         message,
     };
+    super::nesting::check(text).map_err(|depth| ImportError::TooDeep {
+        path: path.to_path_buf(),
+        depth,
+    })?;
     let top: BTreeMap<String, Value> =
         serde_norway::from_str(text).map_err(|e| syntax(e.to_string()))?;
     let mut prefixes = BTreeMap::new();

@@ -21,6 +21,14 @@ pub enum WatchlistError {
         /// The YAML parser's message, with line and column.
         message: String,
     },
+    /// Flow collections nested beyond any watchlist's need; refused before parsing.
+    #[error("watchlist {path}: {depth}")]
+    TooDeep {
+        /// The file.
+        path: PathBuf,
+        /// Where.
+        depth: super::nesting::TooDeep,
+    },
     /// One entry is wrong.
     #[error("watchlist {path}: entry `{entry}`: {problem}")]
     Entry {

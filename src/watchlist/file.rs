@@ -100,6 +100,10 @@ pub(super) struct FileContent {
 
 /// Parses and validates one file's text. `path` is only used in messages and provenance.
 pub(super) fn parse(text: &str, path: &Path) -> Result<FileContent, WatchlistError> {
+    super::nesting::check(text).map_err(|depth| WatchlistError::TooDeep {
+        path: path.to_path_buf(),
+        depth,
+    })?;
     let raw: RawWatchlist = if text.trim().is_empty() {
         RawWatchlist::default()
     } else {

@@ -9,6 +9,7 @@ pub mod diff;
 mod error;
 mod file;
 pub mod generate;
+mod nesting;
 mod trie;
 
 pub use error::WatchlistError;

@@ -176,6 +176,17 @@ impl Monitor {
         Some((status, body))
     }
 
+    /// The value of one `/metrics` series, as written there (`name{labels}`); 0 when absent.
+    pub fn metric(&self, series: &str) -> f64 {
+        let Some((200, body)) = self.get("/metrics") else {
+            return 0.0;
+        };
+        body.lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0.0)
+    }
+
     /// Alert events written so far.
     pub fn events(&self) -> Vec<serde_json::Value> {
         std::fs::read_to_string(&self.alerts)

@@ -25,6 +25,15 @@ pub enum Action {
     Send(Vec<String>),
     /// Send one raw text frame of this many bytes.
     SendHuge(usize),
+    /// Send `count` text frames, cycling through `lines`, in chunks of 256 frames.
+    Cycle {
+        /// The frames, reused in turn.
+        lines: Arc<Vec<String>>,
+        /// How many to send in all.
+        count: usize,
+        /// Least time between the starts of two chunks; `None`: as fast as the socket takes them.
+        chunk_every: Option<Duration>,
+    },
     /// Pause.
     Sleep(Duration),
     /// Close the connection abruptly (drop the TCP stream).
@@ -127,6 +136,34 @@ async fn play(
             }
             Action::SendHuge(n) => {
                 let _ = tx.send(Message::text("x".repeat(n))).await;
+            }
+            Action::Cycle {
+                lines,
+                count,
+                chunk_every,
+            } => {
+                let mut next_chunk = tokio::time::Instant::now();
+                for i in 0..count {
+                    if let (0, Some(every)) = (i % 256, chunk_every) {
+                        tokio::time::sleep_until(next_chunk).await;
+                        next_chunk += every;
+                    }
+                    let line = lines[i % lines.len()].clone();
+                    if tx.feed(Message::text(line)).await.is_err() {
+                        return;
+                    }
+                    if i % 256 == 255 {
+                        while let Ok(m) = out_rx.try_recv() {
+                            let _ = tx.feed(m).await;
+                        }
+                        if tx.flush().await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                if tx.flush().await.is_err() {
+                    return;
+                }
             }
             Action::Sleep(d) => tokio::time::sleep(d).await,
             Action::Drop => {
