@@ -9,7 +9,6 @@ use crate::state::{Reading, RouteTable, Visibility};
 use crate::update::{Asn, Change, FeedEvent, RouteUpdate, SourceItem, Timestamp};
 use crate::watchlist::{Relevance, Watchlist};
 use ipnet::IpNet;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Which updates the engine needs, so sources can skip converting the rest: everything inside
@@ -18,7 +17,9 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub struct InterestFilter {
     watchlist: Arc<Watchlist>,
-    originated: HashSet<IpNet>,
+    /// Asked for every unrelated update: a fast (not DoS-resistant) hash, the keys come from
+    /// announcements of watched ASes only.
+    originated: foldhash::HashSet<IpNet>,
 }
 
 impl InterestFilter {
@@ -26,7 +27,7 @@ impl InterestFilter {
     pub fn new(watchlist: Arc<Watchlist>) -> Self {
         InterestFilter {
             watchlist,
-            originated: HashSet::new(),
+            originated: foldhash::HashSet::default(),
         }
     }
 

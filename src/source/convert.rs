@@ -5,7 +5,7 @@ use crate::update::{
     timestamp_from_unix, AsPath, Change, Community, PathHop, Route, RouteUpdate, VantagePoint,
 };
 use bgpkit_parser::models::{
-    AsPathSegment, BgpElem, Community as BgpCommunity, ElemType, MetaCommunity,
+    AsPathSegment, BgpElem, Community as BgpCommunity, ElemType, LargeCommunity, MetaCommunity,
 };
 use std::sync::Arc;
 
@@ -66,22 +66,26 @@ pub fn convert_path(path: &bgpkit_parser::models::AsPath) -> AsPath {
 fn convert_communities(list: &[MetaCommunity]) -> Box<[Community]> {
     let mut out = Vec::with_capacity(list.len());
     out.extend(list.iter().filter_map(|c| match c {
-        MetaCommunity::Plain(BgpCommunity::Custom(asn, value)) => {
-            Some(Community::Standard(u32::from(*asn) as u16, *value))
-        }
-        MetaCommunity::Plain(BgpCommunity::NoExport) => Some(Community::Standard(0xffff, 0xff01)),
-        MetaCommunity::Plain(BgpCommunity::NoAdvertise) => {
-            Some(Community::Standard(0xffff, 0xff02))
-        }
-        MetaCommunity::Plain(BgpCommunity::NoExportSubConfed) => {
-            Some(Community::Standard(0xffff, 0xff03))
-        }
-        MetaCommunity::Large(l) => Some(Community::Large(
-            l.global_admin,
-            l.local_data[0],
-            l.local_data[1],
-        )),
+        MetaCommunity::Plain(c) => convert_standard(c),
+        MetaCommunity::Large(l) => Some(convert_large(l)),
         MetaCommunity::Extended(_) | MetaCommunity::Ipv6Extended(_) => None,
     }));
     out.into_boxed_slice()
+}
+
+/// A standard community (RFC 1997); `None` for kinds [`Community`] does not keep.
+pub fn convert_standard(community: &BgpCommunity) -> Option<Community> {
+    match community {
+        BgpCommunity::Custom(asn, value) => {
+            Some(Community::Standard(u32::from(*asn) as u16, *value))
+        }
+        BgpCommunity::NoExport => Some(Community::Standard(0xffff, 0xff01)),
+        BgpCommunity::NoAdvertise => Some(Community::Standard(0xffff, 0xff02)),
+        BgpCommunity::NoExportSubConfed => Some(Community::Standard(0xffff, 0xff03)),
+    }
+}
+
+/// A large community (RFC 8092).
+pub fn convert_large(l: &LargeCommunity) -> Community {
+    Community::Large(l.global_admin, l.local_data[0], l.local_data[1])
 }

@@ -9,6 +9,7 @@ mod convert;
 mod error;
 pub mod live;
 pub mod mrt;
+mod mrt_update;
 mod open;
 pub mod ris_live;
 pub mod ris_live_client;

@@ -2,12 +2,15 @@
 //! A BGP4MP state change out of Established is a peer-down event.
 
 use super::convert::elem_to_update;
+use super::mrt_update::emit_update;
 use super::open::CountingReader;
 use super::salvage::salvage_truncated_nlri;
 use super::unicast::keep_unicast_in_record;
 use super::ReadContext;
 use crate::update::{timestamp_from_unix, FeedEvent, SourceItem, VantagePoint};
-use bgpkit_parser::models::{Bgp4MpEnum, BgpState, ElemType, MrtMessage};
+use bgpkit_parser::models::{
+    Bgp4MpEnum, Bgp4MpMessage, BgpMessage, BgpState, ElemType, MrtMessage,
+};
 use bgpkit_parser::{BgpkitParser, Elementor};
 use std::cell::Cell;
 use std::io::Read;
@@ -46,6 +49,19 @@ pub fn read(reader: Box<dyn Read + Send>, collector: Arc<str>, ctx: &mut ReadCon
                         ctx.stats.peer_events += 1;
                         (ctx.emit)(SourceItem::Event(event));
                     }
+                } else if let MrtMessage::Bgp4Mp(Bgp4MpEnum::Message(Bgp4MpMessage {
+                    peer_ip,
+                    peer_asn,
+                    bgp_message: BgpMessage::Update(update),
+                    ..
+                })) = &record.message
+                {
+                    let vantage_point = VantagePoint {
+                        collector: collector.clone(),
+                        peer_ip: *peer_ip,
+                        peer_asn: (*peer_asn).into(),
+                    };
+                    emit_update(update, &vantage_point, time, ctx);
                 } else {
                     for elem in elementor.record_to_elems(record) {
                         let prefix = elem.prefix.prefix.trunc();

@@ -10,9 +10,11 @@ mod error;
 mod file;
 pub mod generate;
 mod nesting;
+mod spans;
 mod trie;
 
 pub use error::WatchlistError;
+pub use spans::AddressSpans;
 pub use trie::NetMap;
 
 use crate::alert::Severity;
@@ -105,8 +107,12 @@ pub enum Relevance<'a> {
 pub struct Watchlist {
     entries: Vec<WatchEntry>,
     index: NetMap<usize>,
+    /// The watched space as merged ranges: the quick "unrelated" answer.
+    spans: AddressSpans,
     groups: BTreeMap<Arc<str>, Group>,
     asns: BTreeMap<Asn, WatchedAsn>,
+    /// The keys of `asns`, sorted, for the per-update origin check.
+    asn_keys: Box<[Asn]>,
 }
 
 impl Watchlist {
@@ -164,6 +170,8 @@ impl Watchlist {
         for entry in all_entries {
             list.add_entry(entry)?;
         }
+        list.spans.seal();
+        list.asn_keys = list.asns.keys().copied().collect();
         Ok(list)
     }
 
@@ -187,12 +195,18 @@ impl Watchlist {
             ));
         }
         self.index.insert(entry.prefix, self.entries.len());
+        self.spans.add(&entry.prefix);
         self.entries.push(entry);
         Ok(())
     }
 
     /// How `prefix` relates to the watched space.
     pub fn relevance(&self, prefix: &IpNet) -> Relevance<'_> {
+        // Most prefixes of a feed are nowhere near the watched space: a binary search over the
+        // merged ranges says so without walking the trie.
+        if !self.spans.touches(prefix) {
+            return Relevance::Unrelated;
+        }
         if let Some((_, &i)) = self.index.longest_match(prefix) {
             return Relevance::Inside(&self.entries[i]);
         }
@@ -225,7 +239,7 @@ impl Watchlist {
 
     /// True when `asn` is listed in the `asns:` section (its own announcements are watched).
     pub fn watches_origin(&self, asn: Asn) -> bool {
-        self.asns.contains_key(&asn)
+        self.asn_keys.binary_search(&asn).is_ok()
     }
 
     /// The `asns:` entry of `asn`.
