@@ -14,6 +14,8 @@ mod damage;
 mod measured;
 #[path = "support/monitor.rs"]
 mod monitor;
+#[path = "support/observe.rs"]
+mod observe;
 #[path = "support/pcap.rs"]
 mod pcap;
 #[path = "support/ris_live_server.rs"]
@@ -29,6 +31,8 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 const SUBSCRIPTIONS: usize = 7;
+/// A real BMP capture (Cisco, with Peer Down), see PROVENANCE.md of the data dir.
+const CISCO_CAPTURE: &str = "bmp/pmacct-204-BMP-CISCO-peer_down.pcap";
 /// VmHWM allowed for the monitor through all of it (it idles near 30 MiB; a 256 MiB frame held
 /// whole would pass this alone).
 const RSS_BOUND_KIB: u64 = 160 * 1024;
@@ -101,11 +105,7 @@ async fn damaged_ris_live_lines_and_a_256_mib_frame_do_not_stop_detection() {
         ],
     ])
     .await;
-    let source = format!(
-        "[[sources]]\ntype = \"ris-live\"\nurl = \"{}\"\nstall_after = \"60s\"\n",
-        server.url
-    );
-    let mut m = Monitor::start("damaged_live_ris", &source);
+    let mut m = Monitor::start("damaged_live_ris", &observe::ris_source(&server.url));
     m.wait_for("the hijack across both sessions", ALERT_WAIT, |m| {
         !opened(m, "origin-hijack").is_empty()
     });
@@ -140,14 +140,7 @@ fn router(station: &str) -> TcpStream {
 
 /// Real BMP streams damaged in several ways, each for its own connection.
 fn damaged_streams() -> Option<Vec<(String, Vec<u8>)>> {
-    let file = support::data_file("bmp/pmacct-204-BMP-CISCO-peer_down.pcap")?;
-    let capture = std::fs::read(file).unwrap();
-    let stream = pcap::tcp_streams(&capture)
-        .unwrap()
-        .into_iter()
-        .find(|s| s.payload.first() == Some(&bmp_reference::BMP_VERSION))
-        .expect("a BMP stream")
-        .payload;
+    let stream = bmp_reference::first_stream(CISCO_CAPTURE)?;
     let frames = bmp_reference::frames(&stream);
     let (at, len) = frames[frames.len() / 2];
     let rm = frames
@@ -179,7 +172,7 @@ fn damaged_and_slow_bmp_routers_block_neither_good_routers_nor_ris_live() {
     let Some(streams) = damaged_streams() else {
         return;
     };
-    let Some(ris_lines) = real_ris_lines() else {
+    let Some(ris_lines) = observe::real_lines() else {
         return;
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -192,9 +185,8 @@ fn damaged_and_slow_bmp_routers_block_neither_good_routers_nor_ris_live() {
     ]]));
     let station = format!("127.0.0.1:{}", monitor::free_port());
     let sources = format!(
-        "[[sources]]\ntype = \"bmp\"\nlisten = \"{station}\"\nstall_after = \"60s\"\n\
-         [[sources]]\ntype = \"ris-live\"\nurl = \"{}\"\nstall_after = \"60s\"\n",
-        server.url
+        "[[sources]]\ntype = \"bmp\"\nlisten = \"{station}\"\nstall_after = \"60s\"\n{}",
+        observe::ris_source(&server.url)
     );
     let mut m = Monitor::start("damaged_live_bmp", &sources);
     let ris = "bgpwatch_updates_total{kind=\"announce\",source=\"ris-live\"}";
@@ -275,15 +267,4 @@ fn damaged_and_slow_bmp_routers_block_neither_good_routers_nor_ris_live() {
         streams.len()
     );
     drop(hostile);
-}
-
-fn real_ris_lines() -> Option<Vec<String>> {
-    let file = support::data_file("ris-live/morrowc-rislive.1k-msgs.jsonl")?;
-    Some(
-        std::fs::read_to_string(file)
-            .unwrap()
-            .lines()
-            .map(String::from)
-            .collect(),
-    )
 }

@@ -28,8 +28,8 @@ const PEERS: usize = 64;
 /// Updates per second sent. Unpaced, the server outran a debug build's detection (about
 /// 90,000/s here) and half the updates were dropped (counted); the soak is of detection.
 const RATE: usize = 75_000;
-/// The run must finish within this time (about 135 s at [`RATE`]).
-const LIMIT: Duration = Duration::from_secs(200);
+/// The run must finish within this time (about 135 s at [`RATE`]; generous for a busy CI).
+const LIMIT: Duration = Duration::from_secs(300);
 const SAMPLE_EVERY: Duration = Duration::from_secs(1);
 /// Growth allowed from the first half's peak to the second half's, KiB: allocator noise, not
 /// a leak (a leak of one byte per update would be 5 MB over the second half).
