@@ -116,11 +116,13 @@ async fn damaged_ris_live_lines_and_a_256_mib_frame_do_not_stop_detection() {
         rejected >= certainly_bad,
         "{rejected} rejections logged, {certainly_bad} lines certainly bad:\n{log}"
     );
-    assert!(
-        log.lines()
-            .any(|l| l.contains("feed disconnected") && l.contains("too long")),
-        "the 256 MiB frame ends the session with its reason:\n{log}"
-    );
+    for what in ["input rejected", "feed disconnected"] {
+        assert!(
+            log.lines()
+                .any(|l| l.contains(what) && l.contains("too long")),
+            "the 256 MiB frame is counted and ends the session with its reason ({what}):\n{log}"
+        );
+    }
     let errors = m.metric("bgpwatch_input_errors_total{source=\"ris-live\"}");
     assert!(errors >= certainly_bad as f64, "{errors}");
     eprintln!(
