@@ -1,5 +1,5 @@
 //! Damaged input on the live sources of `bgpwatch run`: a loopback RIS Live server sending
-//! damaged lines from real data and a 256 MiB frame, and BMP "routers" on loopback sending
+//! damaged lines from real data, a 256 MiB frame and a 64 MiB message in 16 KiB fragments, and BMP "routers" on loopback sending
 //! damaged streams (real captures bit-flipped and cut, 4 GB lengths, wrong versions) and one
 //! sending a byte every 50 ms. Each is rejected with a logged reason naming the sender, the
 //! process stays up with bounded memory, and the good senders beside them are still detected.
@@ -62,7 +62,7 @@ fn assert_unharmed(m: &mut Monitor, what: &str) -> u64 {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn damaged_ris_live_lines_and_a_256_mib_frame_do_not_stop_detection() {
+async fn damaged_ris_live_lines_and_oversized_messages_do_not_stop_detection() {
     let Some(real) = support::data_file("ris-live/morrowc-rislive.1k-msgs.jsonl") else {
         return;
     };
@@ -100,6 +100,14 @@ async fn damaged_ris_live_lines_and_a_256_mib_frame_do_not_stop_detection() {
         ],
         vec![
             Action::AwaitSubscriptions(SUBSCRIPTIONS),
+            Action::SendFragmented {
+                total: 64 << 20,
+                fragment: 16 << 10,
+            },
+            Action::Idle,
+        ],
+        vec![
+            Action::AwaitSubscriptions(SUBSCRIPTIONS),
             Action::Send(vec![server::hijack_frame("198.18.0.2", 1299, 1.0e9 + 1.0)]),
             Action::Idle,
         ],
@@ -117,17 +125,21 @@ async fn damaged_ris_live_lines_and_a_256_mib_frame_do_not_stop_detection() {
         "{rejected} rejections logged, {certainly_bad} lines certainly bad:\n{log}"
     );
     for what in ["input rejected", "feed disconnected"] {
-        assert!(
-            log.lines()
-                .any(|l| l.contains(what) && l.contains("too long")),
-            "the 256 MiB frame is counted and ends the session with its reason ({what}):\n{log}"
+        let refused = log
+            .lines()
+            .filter(|l| l.contains(what) && l.contains("too long"))
+            .count();
+        assert_eq!(
+            refused, 2,
+            "the 256 MiB frame and the fragmented message are counted and end their sessions \
+             with the reason ({what}):\n{log}"
         );
     }
     let errors = m.metric("bgpwatch_input_errors_total{source=\"ris-live\"}");
     assert!(errors >= certainly_bad as f64, "{errors}");
     eprintln!(
         "RIS Live live: {} lines ({certainly_bad} certainly bad), {rejected} rejections, \
-         256 MiB frame refused, VmHWM {peak} KiB",
+         256 MiB frame and 64 MiB fragmented message refused, VmHWM {peak} KiB",
         lines.len() + 2
     );
 }
