@@ -287,6 +287,7 @@ fn a_bad_config_file_is_refused_with_the_key_at_fault() {
             "[detect]\nmin_peers = 0\n",
             "detect.min_peers",
         ),
+        ("zero_queue", "[detect]\nqueue = 0\n", "detect.queue"),
         (
             "bad_listen",
             "[http]\nlisten = \"localhost\"\n",

@@ -1,5 +1,5 @@
 //! Damaged input on the live sources of `bgpwatch run`: a loopback RIS Live server sending
-//! damaged lines from real data and a 256 MiB frame, and BMP "routers" on loopback sending
+//! damaged lines from real data, a 256 MiB frame and a 64 MiB message in 16 KiB fragments, and BMP "routers" on loopback sending
 //! damaged streams (real captures bit-flipped and cut, 4 GB lengths, wrong versions) and one
 //! sending a byte every 50 ms. Each is rejected with a logged reason naming the sender, the
 //! process stays up with bounded memory, and the good senders beside them are still detected.
@@ -14,6 +14,8 @@ mod damage;
 mod measured;
 #[path = "support/monitor.rs"]
 mod monitor;
+#[path = "support/observe.rs"]
+mod observe;
 #[path = "support/pcap.rs"]
 mod pcap;
 #[path = "support/ris_live_server.rs"]
@@ -29,6 +31,8 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 const SUBSCRIPTIONS: usize = 7;
+/// A real BMP capture (Cisco, with Peer Down), see PROVENANCE.md of the data dir.
+const CISCO_CAPTURE: &str = "bmp/pmacct-204-BMP-CISCO-peer_down.pcap";
 /// VmHWM allowed for the monitor through all of it (it idles near 30 MiB; a 256 MiB frame held
 /// whole would pass this alone).
 const RSS_BOUND_KIB: u64 = 160 * 1024;
@@ -58,7 +62,7 @@ fn assert_unharmed(m: &mut Monitor, what: &str) -> u64 {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn damaged_ris_live_lines_and_a_256_mib_frame_do_not_stop_detection() {
+async fn damaged_ris_live_lines_and_oversized_messages_do_not_stop_detection() {
     let Some(real) = support::data_file("ris-live/morrowc-rislive.1k-msgs.jsonl") else {
         return;
     };
@@ -96,16 +100,20 @@ async fn damaged_ris_live_lines_and_a_256_mib_frame_do_not_stop_detection() {
         ],
         vec![
             Action::AwaitSubscriptions(SUBSCRIPTIONS),
+            Action::SendFragmented {
+                total: 64 << 20,
+                fragment: 16 << 10,
+            },
+            Action::Idle,
+        ],
+        vec![
+            Action::AwaitSubscriptions(SUBSCRIPTIONS),
             Action::Send(vec![server::hijack_frame("198.18.0.2", 1299, 1.0e9 + 1.0)]),
             Action::Idle,
         ],
     ])
     .await;
-    let source = format!(
-        "[[sources]]\ntype = \"ris-live\"\nurl = \"{}\"\nstall_after = \"60s\"\n",
-        server.url
-    );
-    let mut m = Monitor::start("damaged_live_ris", &source);
+    let mut m = Monitor::start("damaged_live_ris", &observe::ris_source(&server.url));
     m.wait_for("the hijack across both sessions", ALERT_WAIT, |m| {
         !opened(m, "origin-hijack").is_empty()
     });
@@ -116,16 +124,22 @@ async fn damaged_ris_live_lines_and_a_256_mib_frame_do_not_stop_detection() {
         rejected >= certainly_bad,
         "{rejected} rejections logged, {certainly_bad} lines certainly bad:\n{log}"
     );
-    assert!(
-        log.lines()
-            .any(|l| l.contains("feed disconnected") && l.contains("too long")),
-        "the 256 MiB frame ends the session with its reason:\n{log}"
-    );
+    for what in ["input rejected", "feed disconnected"] {
+        let refused = log
+            .lines()
+            .filter(|l| l.contains(what) && l.contains("too long"))
+            .count();
+        assert_eq!(
+            refused, 2,
+            "the 256 MiB frame and the fragmented message are counted and end their sessions \
+             with the reason ({what}):\n{log}"
+        );
+    }
     let errors = m.metric("bgpwatch_input_errors_total{source=\"ris-live\"}");
     assert!(errors >= certainly_bad as f64, "{errors}");
     eprintln!(
         "RIS Live live: {} lines ({certainly_bad} certainly bad), {rejected} rejections, \
-         256 MiB frame refused, VmHWM {peak} KiB",
+         256 MiB frame and 64 MiB fragmented message refused, VmHWM {peak} KiB",
         lines.len() + 2
     );
 }
@@ -140,14 +154,7 @@ fn router(station: &str) -> TcpStream {
 
 /// Real BMP streams damaged in several ways, each for its own connection.
 fn damaged_streams() -> Option<Vec<(String, Vec<u8>)>> {
-    let file = support::data_file("bmp/pmacct-204-BMP-CISCO-peer_down.pcap")?;
-    let capture = std::fs::read(file).unwrap();
-    let stream = pcap::tcp_streams(&capture)
-        .unwrap()
-        .into_iter()
-        .find(|s| s.payload.first() == Some(&bmp_reference::BMP_VERSION))
-        .expect("a BMP stream")
-        .payload;
+    let stream = bmp_reference::first_stream(CISCO_CAPTURE)?;
     let frames = bmp_reference::frames(&stream);
     let (at, len) = frames[frames.len() / 2];
     let rm = frames
@@ -179,7 +186,7 @@ fn damaged_and_slow_bmp_routers_block_neither_good_routers_nor_ris_live() {
     let Some(streams) = damaged_streams() else {
         return;
     };
-    let Some(ris_lines) = real_ris_lines() else {
+    let Some(ris_lines) = observe::real_lines() else {
         return;
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -192,9 +199,8 @@ fn damaged_and_slow_bmp_routers_block_neither_good_routers_nor_ris_live() {
     ]]));
     let station = format!("127.0.0.1:{}", monitor::free_port());
     let sources = format!(
-        "[[sources]]\ntype = \"bmp\"\nlisten = \"{station}\"\nstall_after = \"60s\"\n\
-         [[sources]]\ntype = \"ris-live\"\nurl = \"{}\"\nstall_after = \"60s\"\n",
-        server.url
+        "[[sources]]\ntype = \"bmp\"\nlisten = \"{station}\"\nstall_after = \"60s\"\n{}",
+        observe::ris_source(&server.url)
     );
     let mut m = Monitor::start("damaged_live_bmp", &sources);
     let ris = "bgpwatch_updates_total{kind=\"announce\",source=\"ris-live\"}";
@@ -275,15 +281,4 @@ fn damaged_and_slow_bmp_routers_block_neither_good_routers_nor_ris_live() {
         streams.len()
     );
     drop(hostile);
-}
-
-fn real_ris_lines() -> Option<Vec<String>> {
-    let file = support::data_file("ris-live/morrowc-rislive.1k-msgs.jsonl")?;
-    Some(
-        std::fs::read_to_string(file)
-            .unwrap()
-            .lines()
-            .map(String::from)
-            .collect(),
-    )
 }

@@ -9,6 +9,8 @@
 mod bmp_reference;
 #[path = "support/damage.rs"]
 mod damage;
+#[path = "support/damaged_replay.rs"]
+mod harness;
 #[path = "support/measured.rs"]
 mod measured;
 #[path = "support/pcap.rs"]
@@ -16,140 +18,12 @@ mod pcap;
 mod support;
 
 use damage::{bit_flipped, cuts_inside, mrt_records, mrt_type, with_u16, with_u32, with_u8};
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use harness::{at_byte, case, check, texts, Case, Content, Expect};
+use std::io::Read;
+use std::path::PathBuf;
 
-const WATCHLIST: &str = "fixtures/scenarios/watchlist.yaml";
-/// Peak RSS allowed for one replay of a damaged file plus the good one. A clean replay of these
-/// inputs peaks near 20 MiB; before the line limit a 256 MiB line took 282 MiB.
-const RSS_BOUND_KIB: u64 = 64 * 1024;
-/// A replay of one damaged input may take this long at most (they take well under a second).
-const CASE_LIMIT: Duration = Duration::from_secs(60);
 /// Bytes of real MRT records each MRT case starts from.
 const MRT_PREFIX_BYTES: usize = 256 << 10;
-const EXIT_DAMAGED: i32 = 3;
-/// The good input's alert: AS64666 announces the watched 198.51.100.0/24.
-const GOOD: &str = r#"{"timestamp":1767250800,"peer":"198.18.0.1","peer_asn":"3356","host":"rrc00","type":"UPDATE","path":[3356,64666],"announcements":[{"next_hop":"198.18.0.1","prefixes":["198.51.100.0/24"]}]}"#;
-
-/// What a damaged input must produce.
-enum Expect {
-    /// Exit 3 and a message naming the file and this text (a byte offset, a line, a reason).
-    Damaged(Vec<String>),
-    /// Damage that may decode as valid data (a flipped bit in a prefix): exit 0 or 3, and when
-    /// 3, the file named.
-    Either,
-}
-
-/// Writes a damaged input straight to its file.
-type Writer = Box<dyn Fn(&mut dyn Write)>;
-
-/// A damaged input: bytes, or a writer for one too large to hold in the test process (whose
-/// own peak would count in the child's: see [`measured::run`]).
-enum Content {
-    Bytes(Vec<u8>),
-    Written(Writer),
-}
-
-struct Case {
-    name: String,
-    content: Content,
-    expect: Expect,
-}
-
-fn case(name: impl Into<String>, bytes: Vec<u8>, expect: Expect) -> Case {
-    Case {
-        name: name.into(),
-        content: Content::Bytes(bytes),
-        expect,
-    }
-}
-
-fn at_byte(offset: usize) -> Expect {
-    Expect::Damaged(vec![format!("at byte {offset}")])
-}
-
-fn texts(needles: &[&str]) -> Expect {
-    Expect::Damaged(needles.iter().map(|s| s.to_string()).collect())
-}
-
-/// Replays every case followed by the good input; returns (smallest, largest) peak RSS, KiB.
-fn check(kind: &str, ext: &str, cases: Vec<Case>) -> (u64, u64) {
-    let dir = support::scratch(&format!("damaged_{kind}"));
-    let good = dir.join("good.jsonl");
-    std::fs::write(&good, GOOD).unwrap();
-    let (mut low, mut high) = (u64::MAX, 0);
-    let count = cases.len();
-    for case in cases {
-        let file = dir.join(format!("{}.{ext}", case.name));
-        match &case.content {
-            Content::Bytes(bytes) => std::fs::write(&file, bytes).unwrap(),
-            Content::Written(write) => {
-                let mut out = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
-                write(&mut out);
-                out.flush().unwrap();
-            }
-        }
-        let mut command = support::bgpwatch();
-        command.args(["replay", "--no-progress", "--watchlist", WATCHLIST]);
-        command.args(["--min-peers", "1"]);
-        command.arg(&file).arg(&good);
-        let run = measured::run(command, &dir, CASE_LIMIT);
-        let name = format!("{kind}/{}", case.name);
-        run.assert_sane(&name, RSS_BOUND_KIB);
-        let named = run.stderr.lines().any(|l| l.contains(path(&file)));
-        match &case.expect {
-            Expect::Damaged(needles) => {
-                assert_eq!(run.code, Some(EXIT_DAMAGED), "{name}: {}", run.stderr);
-                let line = run
-                    .stderr
-                    .lines()
-                    .find(|l| l.contains(path(&file)))
-                    .unwrap_or_else(|| panic!("{name}: no message names the file\n{}", run.stderr));
-                for needle in needles {
-                    assert!(
-                        run.stderr
-                            .lines()
-                            .any(|l| l.contains(path(&file)) && l.contains(needle.as_str())),
-                        "{name}: expected `{needle}` with the file name; first: {line}\n{}",
-                        run.stderr
-                    );
-                }
-            }
-            Expect::Either => {
-                assert!(
-                    matches!(run.code, Some(0 | EXIT_DAMAGED)),
-                    "{name}: {:?}",
-                    run.code
-                );
-                if run.code == Some(EXIT_DAMAGED) {
-                    assert!(
-                        named,
-                        "{name}: exit 3 but no message names the file\n{}",
-                        run.stderr
-                    );
-                }
-            }
-        }
-        let events = run.events();
-        assert!(
-            events.iter().any(|e| e["kind"] == "origin-hijack"
-                && e["prefix"] == "198.51.100.0/24"
-                && e["offender"] == 64666),
-            "{name}: the good input after it was not alerted on: {events:?}\n{}",
-            run.stderr
-        );
-        let _ = std::fs::remove_file(&file);
-        low = low.min(run.peak_rss_kib);
-        high = high.max(run.peak_rss_kib);
-    }
-    eprintln!("{kind}: {count} damaged cases, peak RSS {low}..{high} KiB (bound {RSS_BOUND_KIB})");
-    (low, high)
-}
-
-fn path(file: &Path) -> &str {
-    file.to_str().unwrap()
-}
 
 fn gunzip(file: &PathBuf) -> Vec<u8> {
     let mut bytes = Vec::new();
@@ -369,16 +243,10 @@ fn endless_ris_live_lines_and_documents_are_not_buffered_whole() {
 
 #[test]
 fn damaged_bmp_streams_are_reported_where_they_are_with_bounded_memory() {
-    let Some(file) = support::data_file("bmp/pmacct-204-BMP-CISCO-peer_down.pcap") else {
+    let Some(stream) = bmp_reference::first_stream("bmp/pmacct-204-BMP-CISCO-peer_down.pcap")
+    else {
         return;
     };
-    let capture = std::fs::read(&file).unwrap();
-    let stream = pcap::tcp_streams(&capture)
-        .unwrap()
-        .into_iter()
-        .find(|s| s.payload.first() == Some(&bmp_reference::BMP_VERSION))
-        .expect("a BMP stream")
-        .payload;
     let frames = bmp_reference::frames(&stream);
     let mut cases = Vec::new();
     for (start, cut) in cuts_inside(&frames, 12, 1) {

@@ -1,8 +1,8 @@
 //! Soak: 10 million updates through the live path (`bgpwatch run` fed by the loopback RIS Live
 //! server at a steady rate a debug build's detection keeps up with) with the child's RSS sampled
-//! every second. Memory must be
-//! flat (the second half of the run never above the first half's peak by more than a small
-//! margin) and bounded, and every update processed or counted as dropped.
+//! every second. Memory must be flat (the typical RSS of the last quarter of the run not above
+//! that of the second quarter, after warm-up, by more than a small margin) and bounded, and
+//! every update processed or counted as dropped.
 
 #[path = "support/measured.rs"]
 mod measured;
@@ -28,11 +28,13 @@ const PEERS: usize = 64;
 /// Updates per second sent. Unpaced, the server outran a debug build's detection (about
 /// 90,000/s here) and half the updates were dropped (counted); the soak is of detection.
 const RATE: usize = 75_000;
-/// The run must finish within this time (about 135 s at [`RATE`]).
-const LIMIT: Duration = Duration::from_secs(200);
+/// The run must finish within this time (about 135 s at [`RATE`]; generous for a busy CI).
+const LIMIT: Duration = Duration::from_secs(300);
 const SAMPLE_EVERY: Duration = Duration::from_secs(1);
-/// Growth allowed from the first half's peak to the second half's, KiB: allocator noise, not
-/// a leak (a leak of one byte per update would be 5 MB over the second half).
+/// Growth allowed from the second quarter's median RSS to the last quarter's, KiB: allocator
+/// steps (one of 3 MiB was seen), not a leak; the medians lie 5 million updates apart, so a
+/// leak of 2 bytes per update would pass it. Medians, because a busy machine briefly backs the
+/// queue up (bounded by `[detect] queue`), and such a peak says nothing about a leak.
 const FLAT_MARGIN_KIB: u64 = 8 * 1024;
 /// Peak RSS allowed at any point.
 const RSS_BOUND_KIB: u64 = 256 * 1024;
@@ -116,13 +118,20 @@ async fn ten_million_live_updates_keep_memory_flat_and_none_is_lost_silently() {
         .map(|(n, rss)| format!("{:.1}M:{}", n / 1e6, rss / 1024))
         .collect();
     eprintln!("soak RSS samples (updates so far: MiB): {}", line.join(" "));
-    let half = samples.len() / 2;
-    let first = samples[..half].iter().map(|s| s.1).max().unwrap_or(0);
-    let second = samples[half..].iter().map(|s| s.1).max().unwrap_or(0);
+    let quarter = samples.len() / 4;
+    let median = |part: &[(f64, u64)]| {
+        let mut rss: Vec<u64> = part.iter().map(|s| s.1).collect();
+        rss.sort();
+        rss[rss.len() / 2]
+    };
+    let second_quarter = median(&samples[quarter..2 * quarter]);
+    let last_quarter = median(&samples[3 * quarter..]);
+    let max = samples.iter().map(|s| s.1).max().unwrap_or(0);
     eprintln!(
         "soak: {processed} updates processed, {dropped} dropped (counted), in {:.1} s \
-         ({:.0}/s); RSS first sample {} KiB, last {} KiB, first-half max {first} KiB, \
-         second-half max {second} KiB, VmHWM {peak} KiB; {} samples",
+         ({:.0}/s); RSS first sample {} KiB, last {} KiB, max sample {max} KiB, median of the \
+         second quarter {second_quarter} KiB, of the last quarter {last_quarter} KiB, VmHWM \
+         {peak} KiB; {} samples",
         elapsed.as_secs_f64(),
         UPDATES as f64 / elapsed.as_secs_f64(),
         samples[0].1,
@@ -134,10 +143,10 @@ async fn ten_million_live_updates_keep_memory_flat_and_none_is_lost_silently() {
         UPDATES as f64,
         "sent = processed + dropped"
     );
-    assert!(samples.len() >= 6, "too few samples to judge: {line:?}");
+    assert!(samples.len() >= 8, "too few samples to judge: {line:?}");
     assert!(
-        second <= first + FLAT_MARGIN_KIB,
-        "RSS grew: first-half max {first} KiB, second-half max {second} KiB"
+        last_quarter <= second_quarter + FLAT_MARGIN_KIB,
+        "RSS grew: median {second_quarter} KiB in the second quarter, {last_quarter} KiB in the last"
     );
     assert!(peak < RSS_BOUND_KIB, "VmHWM {peak} KiB");
     assert_eq!(m.get("/healthz").map(|r| r.0), Some(200), "feed healthy");

@@ -22,6 +22,11 @@ pub const MESSAGE_TIMEOUT: Duration = Duration::from_secs(60);
 pub const MAX_BUFFERED_BYTES: usize = 64 << 20;
 /// Connections at once; more are refused with a logged reason.
 pub const MAX_CONNECTIONS: usize = 1024;
+/// Largest first message of a connection (a router opens with an Initiation message, a few
+/// hundred bytes): connections not yet known to speak BMP can hold at most this much of
+/// [`MAX_BUFFERED_BYTES`] each, so a crowd of them claiming 1 MiB messages and sending them
+/// slowly cannot starve the routers (1,024 of them hold 16 MiB at most).
+pub const MAX_FIRST_MESSAGE_LEN: usize = 16 << 10;
 
 /// Limits shared by every connection of one station.
 #[derive(Clone)]
@@ -140,14 +145,22 @@ async fn read_messages(
             }
         }
         let length = match check_header(&header) {
-            Ok(length) => length as usize,
+            Ok(length) if !*counted && length as usize > MAX_FIRST_MESSAGE_LEN => Err(format!(
+                "first message claims {length} bytes (a router opens with an Initiation message \
+                 of at most {MAX_FIRST_MESSAGE_LEN})"
+            )),
+            checked => checked.map(|length| length as usize),
+        };
+        let length = match length {
+            Ok(length) => length,
             Err(reason) => {
                 handle
                     .telemetry
                     .input_rejected(&handle.name, router, &reason);
                 return format!("dropped: {reason}");
             }
-        }; // Wait for room in the station-wide budget before holding the message.
+        };
+        // Wait for room in the station-wide budget before holding the message.
         let budget = timeout(
             MESSAGE_TIMEOUT,
             limits.bytes.clone().acquire_many_owned(length as u32),

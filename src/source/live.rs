@@ -215,6 +215,10 @@ mod tests {
     use crate::update::{FeedEvent, VantagePoint};
 
     fn handle(capacity: usize) -> (SourceHandle, mpsc::Receiver<LiveBatch>) {
+        handle_with_room(capacity, 1 << 20)
+    }
+
+    fn handle_with_room(capacity: usize, room: usize) -> (SourceHandle, mpsc::Receiver<LiveBatch>) {
         let (tx, rx) = mpsc::channel(capacity);
         let (_stop, shutdown) = watch::channel(false);
         let handle = SourceHandle {
@@ -224,7 +228,7 @@ mod tests {
             telemetry: Arc::new(Telemetry::new()),
             shutdown,
             dropped: Arc::new(AtomicU64::new(0)),
-            room: QueueRoom::new(1 << 20),
+            room: QueueRoom::new(room),
         };
         (handle, rx)
     }
@@ -262,6 +266,31 @@ mod tests {
             .render()
             .contains("bgpwatch_dropped_updates_total{source=\"test\"} 12"));
         assert_eq!(rx.try_recv().unwrap().items.len(), 3);
+    }
+
+    #[test]
+    fn the_queue_is_bounded_in_items_and_a_handled_batch_gives_its_room_back() {
+        let (handle, mut rx) = handle_with_room(100, 8);
+        handle.try_send(batch(&handle, 5));
+        handle.try_send(batch(&handle, 4));
+        assert_eq!(handle.dropped.load(Ordering::Relaxed), 4, "5 + 4 > 8 items");
+        handle.try_send(batch(&handle, 3));
+        assert_eq!(handle.dropped.load(Ordering::Relaxed), 4, "5 + 3 fit");
+        drop(rx.try_recv().unwrap());
+        handle.try_send(batch(&handle, 20));
+        assert_eq!(
+            handle.dropped.load(Ordering::Relaxed),
+            24,
+            "a batch larger than the queue needs all of it: 3 items still wait"
+        );
+        drop(rx.try_recv().unwrap());
+        handle.try_send(batch(&handle, 20));
+        assert_eq!(
+            handle.dropped.load(Ordering::Relaxed),
+            24,
+            "the queue is empty"
+        );
+        assert_eq!(rx.try_recv().unwrap().items.len(), 20);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::time::{interval, sleep, sleep_until, timeout, Instant, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{self, Message};
 
 type WebSocket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -203,7 +203,7 @@ impl Stream<'_> {
                         last_data = received;
                         backoff.reset();
                     }
-                    if let Some(reason) = closed.or(end) {
+                    if let Some(reason) = closed.or_else(|| end.map(|end| self.ended(end))) {
                         return reason;
                     }
                 },
@@ -224,6 +224,29 @@ impl Stream<'_> {
                     let _ = ws.close(None).await;
                     return "shutting down".to_string();
                 }
+            }
+        }
+    }
+
+    /// The reason a stream end gives; a message over [`MAX_MESSAGE_BYTES`], a protocol
+    /// violation or text that is not UTF-8 is hostile input and counted as such.
+    fn ended(&self, end: StreamEnd) -> String {
+        match end {
+            StreamEnd::Closed => "connection ended".to_string(),
+            StreamEnd::Error(e) => {
+                let reason = format!("websocket error: {e}");
+                if matches!(
+                    e,
+                    tungstenite::Error::Capacity(_)
+                        | tungstenite::Error::Protocol(_)
+                        | tungstenite::Error::Utf8(_)
+                ) {
+                    let handle = self.handle;
+                    handle
+                        .telemetry
+                        .input_rejected(&handle.name, &self.settings.url, &reason);
+                }
+                reason
             }
         }
     }
@@ -316,6 +339,14 @@ impl Stream<'_> {
     }
 }
 
+/// Why the websocket stream ended.
+enum StreamEnd {
+    /// The server closed the TCP connection.
+    Closed,
+    /// A websocket error: I/O, or what the server sent broke the protocol or a limit.
+    Error(tungstenite::Error),
+}
+
 /// Waits for a frame, then takes every further frame the socket already holds, up to
 /// [`MAX_FRAMES_PER_BATCH`] or a Close. Ready with why the connection ended, if it did (after
 /// the frames).
@@ -323,7 +354,7 @@ fn poll_frames(
     ws: &mut WebSocket,
     cx: &mut Context<'_>,
     frames: &mut Vec<Message>,
-) -> Poll<Option<String>> {
+) -> Poll<Option<StreamEnd>> {
     while frames.len() < MAX_FRAMES_PER_BATCH {
         match ws.poll_next_unpin(cx) {
             Poll::Ready(Some(Ok(message))) => {
@@ -333,8 +364,8 @@ fn poll_frames(
                     break;
                 }
             }
-            Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(format!("websocket error: {e}"))),
-            Poll::Ready(None) => return Poll::Ready(Some("connection ended".to_string())),
+            Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(StreamEnd::Error(e))),
+            Poll::Ready(None) => return Poll::Ready(Some(StreamEnd::Closed)),
             Poll::Pending if frames.is_empty() => return Poll::Pending,
             Poll::Pending => break,
         }

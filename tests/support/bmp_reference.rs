@@ -107,6 +107,19 @@ impl Prefixes {
     }
 }
 
+/// The router->station bytes of the first BMP connection in the capture `pcap_file` (under the
+/// data dir), or a loud skip.
+pub fn first_stream(pcap_file: &str) -> Option<Vec<u8>> {
+    let file = crate::support::data_file(pcap_file)?;
+    let capture = std::fs::read(&file).expect("reading the capture");
+    let stream = super::pcap::tcp_streams(&capture)
+        .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+        .into_iter()
+        .find(|s| s.payload.first() == Some(&BMP_VERSION))
+        .unwrap_or_else(|| panic!("{}: no BMP stream", file.display()));
+    Some(stream.payload)
+}
+
 /// (offset, length) of every message in a BMP stream; panics unless the stream is exactly a
 /// sequence of whole version-3 messages.
 pub fn frames(stream: &[u8]) -> Vec<(usize, usize)> {

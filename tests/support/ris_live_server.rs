@@ -25,6 +25,14 @@ pub enum Action {
     Send(Vec<String>),
     /// Send one raw text frame of this many bytes.
     SendHuge(usize),
+    /// Send one text message of `total` bytes as websocket fragments of `fragment` bytes each
+    /// (a message that never ends, to a client that buffers fragments).
+    SendFragmented {
+        /// Bytes in the whole message.
+        total: usize,
+        /// Bytes per fragment.
+        fragment: usize,
+    },
     /// Send `count` text frames, cycling through `lines`, in chunks of 256 frames.
     Cycle {
         /// The frames, reused in turn.
@@ -163,6 +171,19 @@ async fn play(
                 }
                 if tx.flush().await.is_err() {
                     return;
+                }
+            }
+            Action::SendFragmented { total, fragment } => {
+                use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+                use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+                let chunk = bytes::Bytes::from(vec![b'x'; fragment]);
+                for i in 0..total.div_ceil(fragment) {
+                    let opcode = OpCode::Data(if i == 0 { Data::Text } else { Data::Continue });
+                    let last = (i + 1) * fragment >= total;
+                    let frame = Frame::message(chunk.clone(), opcode, last);
+                    if tx.send(Message::Frame(frame)).await.is_err() {
+                        break;
+                    }
                 }
             }
             Action::Sleep(d) => tokio::time::sleep(d).await,
