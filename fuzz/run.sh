@@ -4,12 +4,15 @@
 # Exits non-zero on any crash (or timeout / out-of-memory), naming the input file that did it.
 #
 #   fuzz/run.sh [SECONDS] [TARGET...]      default: 60 s each, every target
+#   FUZZ_ARGS="-jobs=2 -dict=..."           more libFuzzer options
 #
 # Build: the stable toolchain has no `-Z` flags, so RUSTC_BOOTSTRAP=1 unlocks AddressSanitizer
 # (FUZZ_SANITIZER=none builds without it); the coverage instrumentation is the same set of
 # flags `cargo fuzz` passes. `--target` keeps them off build scripts and proc macros. No
 # cargo-fuzz install is needed (saves its build in CI); `cargo fuzz run TARGET` works too.
 # Corpora grow in fuzz/corpus/<target>/ (git-ignored); crashes land in fuzz/artifacts/<target>/.
+# Scratch (seeds, which copy shared data, logs) goes to target/fuzz/, which the repository's
+# data-copy check (tests/data_manifest.rs) does not walk.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -42,7 +45,8 @@ BIN="target/$TRIPLE/release"
 export ASAN_OPTIONS="detect_odr_violation=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 
 # --- seeds (regenerated each run, from the data as it is now) ------------------------------
-SEEDS=work/seeds
+WORK=../target/fuzz
+SEEDS="$WORK/seeds"
 
 # RIS Live: one websocket frame per file (every line of the small captures, 150 of the 1k one).
 seed_ris_live_line() {
@@ -52,8 +56,8 @@ seed_ris_live_line() {
 }
 # BMP: the TCP streams of the router captures, cut at message boundaries.
 seed_bmp_stream() {
-  rustc -O --edition 2021 -o work/bmp_from_pcap seeds/bmp_from_pcap.rs
-  work/bmp_from_pcap "$1" "$DATA"/bmp/*.pcap >/dev/null
+  rustc -O --edition 2021 -o "$WORK/bmp_from_pcap" seeds/bmp_from_pcap.rs
+  "$WORK/bmp_from_pcap" "$1" "$DATA"/bmp/*.pcap >/dev/null
 }
 # MRT: the first 8 KiB of every MRT file (first records) decompressed, the small files whole
 # (gzip and bzip2 for the decompression path), the lab router samples.
@@ -87,7 +91,7 @@ seed_config_toml() {
 # HTTP: hand-written requests (seeds/http/*.req); the token is http_api::TOKEN.
 seed_http_api() { cp seeds/http/*.req "$1/"; }
 
-mkdir -p work
+mkdir -p "$WORK"
 for t in "${TARGETS[@]}"; do
   rm -rf "${SEEDS:?}/$t"
   mkdir -p "$SEEDS/$t" "corpus/$t" "artifacts/$t"
@@ -99,25 +103,25 @@ declare -A MAX_LEN=([mrt_file]=65536 [bmp_stream]=65536)
 failed=0
 summary=()
 for t in "${TARGETS[@]}"; do
-  log="work/$t.log"
+  log="$WORK/$t.log"
   dirs=("corpus/$t" "$SEEDS/$t")
   [ -d "regressions/$t" ] && dirs+=("regressions/$t")
   echo "fuzz/run.sh: $t for $SECONDS_EACH s"
   set +e
   "$BIN/$t" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \
     -max_len="${MAX_LEN[$t]:-16384}" -print_final_stats=1 \
-    -artifact_prefix="artifacts/$t/" "${dirs[@]}" </dev/null >"$log" 2>&1
+    -artifact_prefix="artifacts/$t/" ${FUZZ_ARGS:-} "${dirs[@]}" </dev/null >"$log" 2>&1
   status=$?
   set -e
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
   corpus="$(find "corpus/$t" -type f | wc -l)"
   if [ "$status" -eq 0 ]; then
-    summary+=("$(printf '%-18s ok     %10s execs  %4s s  corpus %5s' "$t" "${execs:-?}" "$SECONDS_EACH" "$corpus")")
+    summary+=("$(printf '%-18s ok     %10s execs  %4s s  corpus files %5s' "$t" "${execs:-?}" "$SECONDS_EACH" "$corpus")")
   else
     failed=1
     crash="$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)"
     summary+=("$(printf '%-18s CRASH  %10s execs  input %s' "$t" "${execs:-?}" "fuzz/${crash:-?}")")
-    echo "---- $t (exit $status), log fuzz/$log:" >&2
+    echo "---- $t (exit $status), log $(realpath "$log"):" >&2
     grep -E -A12 "panicked at|ERROR: (AddressSanitizer|libFuzzer)|==ERROR" "$log" | head -40 >&2 || tail -n 30 "$log" >&2
   fi
 done

@@ -25,7 +25,7 @@ use sinks::{check_sinks, sink_secrets};
 use sources::{default_ris_live_url, parse_duration};
 pub use sources::{
     RisLiveMode, Seconds, SourceConfig, DEFAULT_BMP_LISTEN, DEFAULT_RIS_LIVE_URL,
-    DEFAULT_STALL_AFTER_SECS,
+    DEFAULT_STALL_AFTER_SECS, MAX_DURATION_SECS,
 };
 
 /// Watchlist used when none is configured: every YAML file in this directory.

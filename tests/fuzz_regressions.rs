@@ -6,6 +6,8 @@
 
 #[path = "../fuzz/src/collect.rs"]
 mod collect;
+#[path = "../fuzz/src/detection.rs"]
+mod detection;
 
 #[path = "../fuzz/src/bgpalerter_import.rs"]
 mod bgpalerter_import;
@@ -81,4 +83,62 @@ fn configs_that_once_failed_validate_or_are_refused_cleanly() {
 #[test]
 fn http_requests_that_once_failed_get_an_answer_below_500() {
     replay("http_api", http_api::run);
+}
+
+// What the fuzzers found, pinned as behaviour (the inputs above only prove there is no panic).
+
+#[test]
+fn a_duration_beyond_a_year_is_refused_naming_the_key_instead_of_panicking() {
+    use bgpwatch::config::{Config, ConfigError, MAX_DURATION_SECS};
+    for (key, value) in [
+        ("resolve_after", "9223372036854775807"),
+        ("resolve_after", "\"99999999999999999h\""),
+        ("visibility_for", "\"5124095576030432h\""),
+        ("resolve_after", &(MAX_DURATION_SECS + 1).to_string()),
+    ] {
+        let text = format!("[detect]\n{key} = {value}\n");
+        match Config::parse(&text, Path::new("bgpwatch.toml")) {
+            Err(ConfigError::Invalid {
+                key: named,
+                problem,
+                ..
+            }) => {
+                assert_eq!(named, format!("detect.{key}"));
+                assert!(problem.contains("longer than a year"), "{problem}");
+            }
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+    let year = format!("[detect]\nresolve_after = {MAX_DURATION_SECS}\n");
+    assert!(Config::parse(&year, Path::new("bgpwatch.toml")).is_ok());
+}
+
+#[test]
+fn a_ris_live_message_dated_after_the_year_9999_is_malformed_not_a_route() {
+    use bgpwatch::source::ris_live::{LineError, RisLiveDecoder, LATEST_TIMESTAMP_SECS};
+    let frame = |t: f64| {
+        format!(
+            r#"{{"type":"ris_message","data":{{"timestamp":{t:.1},"peer":"192.0.2.1","peer_asn":"64500","host":"rrc00","type":"UPDATE","path":[64500,64666],"announcements":[{{"next_hop":"192.0.2.1","prefixes":["203.0.113.0/24"]}}]}}}}"#
+        )
+    };
+    for (t, accepted) in [
+        (LATEST_TIMESTAMP_SECS, true),
+        (LATEST_TIMESTAMP_SECS + 1.0, false),
+        (8_210_266_876_799.0, false),
+        (-1.0, false),
+    ] {
+        let mut out = collect::Collected::default();
+        let mut outcome = None;
+        out.run(Path::new("ris-live"), |ctx| {
+            outcome = Some(RisLiveDecoder::default().decode_line(&frame(t), ctx));
+        });
+        match outcome.unwrap() {
+            Ok(true) if accepted => assert_eq!(out.items.len(), 1),
+            Err(LineError::Malformed(reason)) if !accepted => {
+                assert!(reason.contains("between 1970 and 9999"), "{reason}");
+                assert!(out.items.is_empty());
+            }
+            other => panic!("timestamp {t}: {other:?}"),
+        }
+    }
 }

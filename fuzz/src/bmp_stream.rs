@@ -1,6 +1,6 @@
 //! Bytes as a router's TCP stream to the BMP station: bgpwatch's BMP framing (common header
 //! check, message length) and decoding ([`bgpwatch::source::bmp::read`], which uses the
-//! station's `check_header` and `BmpSession`).
+//! station's `check_header` and `BmpSession`), then through detection.
 
 use crate::collect::Collected;
 use bgpwatch::source::bmp;
@@ -17,6 +17,7 @@ pub fn run(data: &[u8]) {
         bmp::read(stream, Arc::from("fuzz"), ctx)
     });
     out.check_error_count();
+    crate::detection::detect(&out.items);
     // Every message is at least a 6-byte common header.
     assert!(out.stats.records <= data.len() as u64 / 6);
     for item in &out.items {

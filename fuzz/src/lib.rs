@@ -17,3 +17,4 @@ pub mod ris_live_line;
 pub mod watchlist_yaml;
 
 mod collect;
+mod detection;

@@ -1,6 +1,6 @@
 //! Bytes as a file given to `bgpwatch replay`: gzip/bzip2 undone, the format sniffed (MRT
 //! mostly, from the seeds), then read by the replay reader ([`bgpwatch::source::read_bytes`],
-//! the same path as `read_file` after opening).
+//! the same path as `read_file` after opening), then through detection.
 
 use crate::collect::Collected;
 use bgpwatch::source::read_bytes;
@@ -19,4 +19,5 @@ pub fn run(data: &[u8]) {
     );
     out.errors = errors;
     out.check_error_count();
+    crate::detection::detect(&out.items);
 }

@@ -1,5 +1,6 @@
 //! One RIS Live websocket text frame, decoded as the live client decodes it
-//! ([`RisLiveDecoder::decode_line`]) into route updates and peer events.
+//! ([`RisLiveDecoder::decode_line`]) into route updates and peer events, then through
+//! detection ([`crate::detection`]).
 
 use crate::collect::Collected;
 use bgpwatch::source::ris_live::RisLiveDecoder;
@@ -35,4 +36,5 @@ pub fn run(data: &[u8]) {
             }
         }
     }
+    crate::detection::detect(&out.items);
 }

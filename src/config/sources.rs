@@ -9,6 +9,10 @@ pub const DEFAULT_RIS_LIVE_URL: &str = "wss://ris-live.ripe.net/v1/ws/?client=bg
 pub const DEFAULT_BMP_LISTEN: &str = "127.0.0.1:11019";
 /// Silence (or disconnection) after which a source counts as stalled, seconds.
 pub const DEFAULT_STALL_AFTER_SECS: u64 = 300;
+/// Longest duration any key takes (`resolve_after`, `stall_after`, ...), seconds: a year. More is
+/// a typo, and clock or data times plus it must stay representable (a huge
+/// `resolve_after` panicked at start or at the first withdrawal).
+pub const MAX_DURATION_SECS: u64 = 366 * 86_400;
 
 /// How the RIS Live client subscribes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -104,20 +108,33 @@ fn default_bmp_listen() -> String {
 pub(super) fn parse_duration(value: &toml::Value) -> Result<u64, String> {
     let bad =
         || format!("{value:?} is not a duration; write seconds (300) or \"5m\", \"90s\", \"1h\"");
-    match value {
-        toml::Value::Integer(n) if *n >= 0 => Ok(*n as u64),
+    let seconds = match value {
+        toml::Value::Integer(n) => u64::try_from(*n).map_err(|_| bad())?,
         toml::Value::String(s) => {
             let s = s.trim();
             let (number, unit) =
                 s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
             let n: u64 = number.parse().map_err(|_| bad())?;
-            match unit {
-                "" | "s" => Ok(n),
-                "m" => Ok(n * 60),
-                "h" => Ok(n * 3600),
-                _ => Err(bad()),
-            }
+            let unit_seconds = match unit {
+                "" | "s" => 1,
+                "m" => 60,
+                "h" => 3600,
+                _ => return Err(bad()),
+            };
+            n.checked_mul(unit_seconds).ok_or_else(too_long(value))?
         }
-        _ => Err(bad()),
+        _ => return Err(bad()),
+    };
+    if seconds > MAX_DURATION_SECS {
+        return Err(too_long(value)());
+    }
+    Ok(seconds)
+}
+
+fn too_long(value: &toml::Value) -> impl Fn() -> String + '_ {
+    move || {
+        format!(
+            "{value:?} is longer than a year ({MAX_DURATION_SECS} s), the most any duration may be"
+        )
     }
 }

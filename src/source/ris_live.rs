@@ -74,7 +74,7 @@ impl RisLiveDecoder {
 
     fn header(&mut self, msg: &Data<'_>) -> Result<(Timestamp, VantagePoint), LineError> {
         let missing = |field: &str| LineError::Malformed(format!("message has no `{field}`"));
-        let time = timestamp_from_unix(msg.timestamp.ok_or_else(|| missing("timestamp"))?);
+        let time = data_time(msg.timestamp.ok_or_else(|| missing("timestamp"))?)?;
         let peer = msg.peer.as_deref().ok_or_else(|| missing("peer"))?;
         let peer_ip = address::address(peer)
             .ok_or_else(|| LineError::Malformed(format!("peer `{peer}` is not an IP address")))?;
@@ -210,6 +210,22 @@ fn read_document(document: &[u8], decoder: &mut RisLiveDecoder, ctx: &mut ReadCo
             ),
         }
     }
+}
+
+/// Latest message time accepted, seconds since 1970: 9999-12-31T23:59:59Z, the last time RFC 3339
+/// (the alert JSON) can write. Later ones are damage, and near chrono's limit the alert book's
+/// `time + resolve_after` overflowed.
+pub const LATEST_TIMESTAMP_SECS: f64 = 253_402_300_799.0;
+
+/// A message's `timestamp` as a time; before 1970 or after [`LATEST_TIMESTAMP_SECS`] (or not a
+/// number at all) the message is malformed.
+fn data_time(seconds: f64) -> Result<Timestamp, LineError> {
+    if !(0.0..=LATEST_TIMESTAMP_SECS).contains(&seconds) {
+        return Err(LineError::Malformed(format!(
+            "timestamp {seconds} is not a time between 1970 and 9999"
+        )));
+    }
+    Ok(timestamp_from_unix(seconds))
 }
 
 /// The announcement's next hop: the first of a comma-separated list, when it is an address.
