@@ -28,7 +28,8 @@
 //!
 //! `cargo bench --bench live`. Environment: `BENCH_LIVE_RATES` (comma-separated msg/s, default
 //! `5000,50000`), `BENCH_LIVE_SECS` (hijack phase, default 10), `BENCH_LIVE_QUIET_SECS`, `BENCH_LIVE_HIJACK_MS` (default 20),
-//! `BENCH_FIREHOSE_RATE` (msg/s, default 50,000; 0 skips the firehose run), `BGPWATCH_DATA`
+//! `BENCH_FIREHOSE_RATE` (msg/s, default 50,000; 0 skips the firehose run), `BENCH_BGPWATCH` (a
+//! command run instead of the bench's `bgpwatch`, e.g. a wrapper under a profiler), `BGPWATCH_DATA`
 //! (default `../shared/data`; the bench prints `SKIPPED:` when a file is absent), `BENCH_RESULTS`
 //! (a file the figures are appended to, for `benches/suite.sh`). Exits with 1 when the alerts
 //! received differ from the hijacks injected.
@@ -108,7 +109,11 @@ fn main() {
         duration: Duration::from_secs_f64(env_number("BENCH_LIVE_SECS", DEFAULT_SECS)),
         quiet: Duration::from_secs_f64(env_number("BENCH_LIVE_QUIET_SECS", DEFAULT_QUIET_SECS)),
         hijack_every: Duration::from_millis(env_number("BENCH_LIVE_HIJACK_MS", DEFAULT_HIJACK_MS)),
-        binary: PathBuf::from(env!("CARGO_BIN_EXE_bgpwatch")),
+        // A wrapper (a profiler around the binary) may stand in for it.
+        binary: std::env::var_os("BENCH_BGPWATCH").map_or_else(
+            || PathBuf::from(env!("CARGO_BIN_EXE_bgpwatch")),
+            PathBuf::from,
+        ),
         scratch: scratch.clone(),
     };
     println!(
