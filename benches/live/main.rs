@@ -28,7 +28,8 @@
 //!
 //! `cargo bench --bench live`. Environment: `BENCH_LIVE_RATES` (comma-separated msg/s, default
 //! `5000,50000`), `BENCH_LIVE_SECS` (hijack phase, default 10), `BENCH_LIVE_QUIET_SECS`, `BENCH_LIVE_HIJACK_MS` (default 20),
-//! `BENCH_FIREHOSE_RATE` (msg/s, default 50,000; 0 skips the firehose run), `BENCH_BGPWATCH` (a
+//! `BENCH_FIREHOSE_RATE` (msg/s, default 50,000; 0 skips the firehose run), `BENCH_FIREHOSE_PASSES`
+//! (default 3), `BENCH_BGPWATCH` (a
 //! command run instead of the bench's `bgpwatch`, e.g. a wrapper under a profiler), `BGPWATCH_DATA`
 //! (default `../shared/data`; the bench prints `SKIPPED:` when a file is absent), `BENCH_RESULTS`
 //! (a file the figures are appended to, for `benches/suite.sh`). Exits with 1 when the alerts
