@@ -58,6 +58,8 @@ pub struct Visibility {
     /// Position of each tracked prefix in `tracked`.
     position: foldhash::HashMap<IpNet, usize>,
     index: crate::watchlist::NetMap<()>,
+    /// Tracked prefixes per group.
+    group_sizes: HashMap<Arc<str>, usize>,
 }
 
 impl Visibility {
@@ -82,6 +84,9 @@ impl Visibility {
             .enumerate()
             .map(|(i, t)| (t.prefix, i))
             .collect();
+        for group in v.tracked.iter().filter_map(|t| t.group.as_ref()) {
+            *v.group_sizes.entry(group.clone()).or_default() += 1;
+        }
         v
     }
 
@@ -157,15 +162,9 @@ impl Visibility {
             .collect()
     }
 
-    /// Number of tracked prefixes per group (for the mass-withdrawal share).
-    pub fn group_sizes(&self) -> HashMap<Arc<str>, usize> {
-        let mut sizes = HashMap::new();
-        for t in self.tracked.iter() {
-            if let Some(g) = &t.group {
-                *sizes.entry(g.clone()).or_default() += 1;
-            }
-        }
-        sizes
+    /// Number of tracked prefixes per group (for the mass-withdrawal share); fixed at start.
+    pub fn group_sizes(&self) -> &HashMap<Arc<str>, usize> {
+        &self.group_sizes
     }
 }
 
