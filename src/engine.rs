@@ -149,8 +149,7 @@ impl Engine {
                 .visibility
                 .readings(&self.state, time, s.window, s.settle);
             let sizes = self.visibility.group_sizes();
-            self.visibility_alerts
-                .evaluate(&readings, &sizes, time, out);
+            self.visibility_alerts.evaluate(&readings, sizes, time, out);
             self.readings = readings;
         }
     }

@@ -1,11 +1,12 @@
 //! Memory in firehose mode following every prefix of a full table (issue 8): a watchlist of
 //! every prefix of `mrt/edge-cases/updates.et-header.2015.gz` (one peer's full IPv4 table, 2015)
-//! with the origins it announces, and that table streamed to the child as RIS Live frames, twice.
+//! with the origins it announces, and that table streamed to the child as RIS Live frames,
+//! `BENCH_FIREHOSE_PASSES` times (default 3).
 //!
-//! The first pass fills route state (one route per prefix); the second re-announces every
-//! route, which must replace, not add: `growth` is the RSS after the second pass over the RSS
-//! after the first. Figures: RSS with the watchlist loaded, after each pass, and the peak
-//! (`VmHWM`).
+//! The first pass fills route state (one route per prefix); every later pass re-announces every
+//! route, which must replace, not add: `growth` is the RSS after the last pass over the RSS after
+//! the one before (the allocator settles during the second pass). Figures: RSS with the
+//! watchlist loaded, after each pass, and the peak (`VmHWM`).
 
 use crate::common::{mib, record, vm_hwm_kib, vm_rss_kib};
 use crate::session::{metric_sum, write_file, Session};
@@ -23,6 +24,8 @@ use std::time::{Duration, Instant};
 
 /// The full table, relative to the data directory.
 const FULL_TABLE: &str = "mrt/edge-cases/updates.et-header.2015.gz";
+/// Passes over the table when `BENCH_FIREHOSE_PASSES` is unset.
+const DEFAULT_PASSES: usize = 3;
 /// Streaming rate when `BENCH_FIREHOSE_RATE` is unset.
 pub const DEFAULT_RATE: u64 = 50_000;
 /// How long the child may take to work off a pass after its last frame.
@@ -54,7 +57,8 @@ pub async fn run(settings: &Settings, data: &Path, rate: u64) -> Result<(), Stri
     let loaded = vm_rss_kib(pid);
     let mut after = Vec::new();
     let mut processed = 0.0;
-    for pass in 1..=2 {
+    let passes: usize = crate::common::env_number("BENCH_FIREHOSE_PASSES", DEFAULT_PASSES).max(2);
+    for pass in 1..=passes {
         let started = Instant::now();
         let mut pacer = Pacer::new(rate).await;
         let mut next = 0;
@@ -84,12 +88,13 @@ pub async fn run(settings: &Settings, data: &Path, rate: u64) -> Result<(), Stri
     let dropped = metric_sum(&metrics, "bgpwatch_dropped_updates_total");
     let log = session.log.clone();
     session.finish().await;
-    let growth = 100.0 * (after[1] as f64 - after[0] as f64) / (after[0].max(1) as f64);
+    let (last, before) = (after[passes - 1], after[passes - 2]);
+    let growth = 100.0 * (last as f64 - before as f64) / (before.max(1) as f64);
     println!(
-        "  watchlist load + connect {load_seconds:.1} s, RSS loaded {}, after pass 1 {}, after pass 2 {} (growth {growth:+.1} %), peak {}, dropped {dropped}",
+        "  watchlist load + connect {load_seconds:.1} s, RSS loaded {}, after pass 1 {}, after pass {passes} {} (growth over pass {passes} {growth:+.1} %), peak {}, dropped {dropped}",
         mib(loaded),
         mib(Some(after[0])),
-        mib(Some(after[1])),
+        mib(Some(last)),
         mib(peak)
     );
     crate::child_notes(&metrics, &log)
@@ -102,7 +107,9 @@ pub async fn run(settings: &Settings, data: &Path, rate: u64) -> Result<(), Stri
     record("firehose.load_seconds", load_seconds);
     record("firehose.loaded_kib", loaded.unwrap_or(0) as f64);
     record("firehose.pass1_kib", after[0] as f64);
+    record("firehose.passes", passes as f64);
     record("firehose.pass2_kib", after[1] as f64);
+    record("firehose.last_kib", last as f64);
     record("firehose.peak_kib", peak.unwrap_or(0) as f64);
     record("firehose.growth_pct", growth);
     Ok(())

@@ -15,17 +15,22 @@
 //! * latency: from the instant the second frame of a pair has been written to the socket to the
 //!   arrival of that prefix's `open` line on the pipe (a thread blocked in `read` timestamps each
 //!   line, so there is no polling delay);
-//! * CPU µs per message: the child's utime + stime (`/proc/<pid>/stat`, 10 ms ticks) from the
-//!   first frame until every alert has arrived, divided by the frames sent; the server's own CPU
-//!   is in this process and excluded;
+//! * CPU µs per message: the child's utime + stime (`/proc/<pid>/stat`, 10 ms ticks) over a
+//!   quiet phase of `BENCH_LIVE_QUIET_SECS` (default 5) streamed first, real frames only and no
+//!   alert (websocket frame to alert book, the definition), divided by the frames sent;
+//!   and over the hijack phase, from its first frame until every alert has arrived (that one
+//!   includes recording 50 alerts a second in SQLite); the server's own CPU is in this process
+//!   and excluded;
 //! * peak RSS: the child's `VmHWM`.
 //!
 //! Then the firehose memory run ([`firehose`]): every prefix of a full table watched, the table
 //! streamed twice.
 //!
 //! `cargo bench --bench live`. Environment: `BENCH_LIVE_RATES` (comma-separated msg/s, default
-//! `5000,50000`), `BENCH_LIVE_SECS` (default 10), `BENCH_LIVE_HIJACK_MS` (default 20),
-//! `BENCH_FIREHOSE_RATE` (msg/s, default 50,000; 0 skips the firehose run), `BGPWATCH_DATA`
+//! `5000,50000`), `BENCH_LIVE_SECS` (hijack phase, default 10), `BENCH_LIVE_QUIET_SECS`, `BENCH_LIVE_HIJACK_MS` (default 20),
+//! `BENCH_FIREHOSE_RATE` (msg/s, default 50,000; 0 skips the firehose run), `BENCH_FIREHOSE_PASSES`
+//! (default 3), `BENCH_BGPWATCH` (a
+//! command run instead of the bench's `bgpwatch`, e.g. a wrapper under a profiler), `BGPWATCH_DATA`
 //! (default `../shared/data`; the bench prints `SKIPPED:` when a file is absent), `BENCH_RESULTS`
 //! (a file the figures are appended to, for `benches/suite.sh`). Exits with 1 when the alerts
 //! received differ from the hijacks injected.
@@ -44,7 +49,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use stream::{stream_frames, Streamed, Template};
+use stream::{stream_frames, Phase, Streamed, Template};
 
 /// The real RIS Live frames streamed, relative to the data directory.
 const DATA_FILE: &str = "ris-live/morrowc-rislive.1k-msgs.jsonl";
@@ -54,6 +59,8 @@ const PK_WATCHLIST: &str = "prefixes/pk.yaml";
 const DEFAULT_RATES: [u64; 2] = [5_000, 50_000];
 /// Streaming time per rate when `BENCH_LIVE_SECS` is unset.
 const DEFAULT_SECS: f64 = 10.0;
+/// Quiet streaming time per rate when `BENCH_LIVE_QUIET_SECS` is unset.
+const DEFAULT_QUIET_SECS: f64 = 5.0;
 /// Interval between injected hijacks when `BENCH_LIVE_HIJACK_MS` is unset.
 const DEFAULT_HIJACK_MS: u64 = 20;
 /// Watched prefixes at least (more when the run injects more hijacks).
@@ -72,6 +79,8 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(5);
 pub struct Settings {
     rates: Vec<u64>,
     duration: Duration,
+    /// The quiet phase before the hijacks.
+    quiet: Duration,
     hijack_every: Duration,
     binary: PathBuf,
     scratch: PathBuf,
@@ -99,8 +108,13 @@ fn main() {
     let settings = Settings {
         rates: env_list("BENCH_LIVE_RATES", &DEFAULT_RATES),
         duration: Duration::from_secs_f64(env_number("BENCH_LIVE_SECS", DEFAULT_SECS)),
+        quiet: Duration::from_secs_f64(env_number("BENCH_LIVE_QUIET_SECS", DEFAULT_QUIET_SECS)),
         hijack_every: Duration::from_millis(env_number("BENCH_LIVE_HIJACK_MS", DEFAULT_HIJACK_MS)),
-        binary: PathBuf::from(env!("CARGO_BIN_EXE_bgpwatch")),
+        // A wrapper (a profiler around the binary) may stand in for it.
+        binary: std::env::var_os("BENCH_BGPWATCH").map_or_else(
+            || PathBuf::from(env!("CARGO_BIN_EXE_bgpwatch")),
+            PathBuf::from,
+        ),
         scratch: scratch.clone(),
     };
     println!(
@@ -168,8 +182,39 @@ async fn run_rate(
     let mut session = Session::start(settings, &dir, &[pk, watchlist]).await?;
 
     let pid = session.pid;
+    // Quiet phase: real frames only, no alert (the CPU per message of the path to the book).
+    let mut next_line = 0;
+    let quiet = Phase {
+        duration: settings.quiet,
+        hijacks: 0,
+    };
     let cpu_before = proc_cpu(pid).ok_or("cannot read the child's /proc stat")?;
-    let streamed = stream_frames(&mut session.ws_tx, templates, rate, settings, watched).await?;
+    let calm = stream_frames(
+        &mut session.ws_tx,
+        templates,
+        rate,
+        settings,
+        quiet,
+        &mut next_line,
+    )
+    .await?;
+    let cpu_quiet = proc_cpu(pid)
+        .ok_or("the child exited during the run")?
+        .saturating_sub(cpu_before);
+    let cpu_before = proc_cpu(pid).ok_or("cannot read the child's /proc stat")?;
+    let phase = Phase {
+        duration: settings.duration,
+        hijacks: watched,
+    };
+    let streamed = stream_frames(
+        &mut session.ws_tx,
+        templates,
+        rate,
+        settings,
+        phase,
+        &mut next_line,
+    )
+    .await?;
 
     // Wait for every `open` of an injected prefix (or the drain limit).
     let mut lines: Vec<(Instant, String)> = Vec::new();
@@ -221,6 +266,8 @@ async fn run_rate(
         actual_rate: streamed.messages as f64 / streamed.seconds.max(1e-9),
         messages: streamed.messages,
         cpu: cpu_after.saturating_sub(cpu_before),
+        quiet_messages: calm.messages,
+        cpu_quiet,
         latencies_ms: latencies(&streamed, &opened),
         expected: streamed.hijacks.len(),
         received: opened.len(),

@@ -11,12 +11,15 @@ const TARGET_CPU_US: f64 = 2.0;
 const TARGET_P99_MS: f64 = 5.0;
 /// The table's column titles, aligned with the rows [`print_table`] writes.
 const TABLE_HEAD: &str = concat!(
-    "rate target | actual msg/s | messages | CPU µs/msg | latency p50 / p99 / max (ms) ",
-    "| alerts exp/recv | peak RSS"
+    "rate target | actual msg/s | messages | CPU µs/msg quiet / alerting ",
+    "| latency p50 / p99 / max (ms) | alerts exp/recv | peak RSS"
 );
 
 /// The figures of one rate.
 pub struct Outcome {
+    /// Frames of the quiet phase and the child's CPU over it.
+    pub quiet_messages: u64,
+    pub cpu_quiet: Duration,
     pub rate: u64,
     pub actual_rate: f64,
     pub messages: u64,
@@ -30,6 +33,12 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// CPU per message of the quiet phase (no alerts).
+    pub fn quiet_us_per_msg(&self) -> f64 {
+        self.cpu_quiet.as_secs_f64() * 1e6 / self.quiet_messages.max(1) as f64
+    }
+
+    /// CPU per message of the hijack phase (alerts recorded and written).
     pub fn cpu_us_per_msg(&self) -> f64 {
         self.cpu.as_secs_f64() * 1e6 / self.messages.max(1) as f64
     }
@@ -61,11 +70,11 @@ pub fn print_table(outcomes: &[Outcome]) {
             ms(o.latency(1.0))
         );
         println!(
-            "{:>11} | {:>12.0} | {:>8} | {:>10.2} | {:>28} | {:>15} | {:>9}",
+            "{:>11} | {:>12.0} | {:>8} | {:>27} | {:>28} | {:>15} | {:>9}",
             format!("{} msg/s", o.rate),
             o.actual_rate,
             o.messages,
-            o.cpu_us_per_msg(),
+            format!("{:.2} / {:.2}", o.quiet_us_per_msg(), o.cpu_us_per_msg()),
             latency,
             format!("{}/{}", o.expected, o.received),
             mib(o.peak_rss_kib),
@@ -74,9 +83,13 @@ pub fn print_table(outcomes: &[Outcome]) {
     println!();
     for o in outcomes {
         println!(
-            "{} msg/s: child CPU {:.2} s (10 ms ticks: ±{:.2} µs/msg); server CPU {:.2} s, not counted",
+            "{} msg/s: child CPU quiet {:.2} s over {} frames, alerting {:.2} s over {} (10 ms ticks: ±{:.2} / ±{:.2} µs/msg); server CPU {:.2} s, not counted",
             o.rate,
+            o.cpu_quiet.as_secs_f64(),
+            o.quiet_messages,
             o.cpu.as_secs_f64(),
+            o.messages,
+            0.01e6 / o.quiet_messages.max(1) as f64,
             0.01e6 / o.messages.max(1) as f64,
             o.server_cpu.as_secs_f64()
         );
@@ -98,7 +111,8 @@ pub fn record_outcomes(outcomes: &[Outcome]) {
     for o in outcomes {
         let key = |name: &str| format!("live.{}.{name}", o.rate);
         record(&key("actual_rate"), o.actual_rate);
-        record(&key("cpu_us"), o.cpu_us_per_msg());
+        record(&key("cpu_us"), o.quiet_us_per_msg());
+        record(&key("cpu_us_alerting"), o.cpu_us_per_msg());
         record(&key("alerts_expected"), o.expected as f64);
         record(&key("alerts_received"), o.received as f64);
         for (name, q) in [("p50_ms", 0.50), ("p99_ms", 0.99)] {
@@ -131,9 +145,9 @@ pub fn print_targets(outcomes: &[Outcome]) {
     let verdict = |holds: bool| if holds { "HOLDS" } else { "MISSED" };
     match outcomes.iter().find(|o| o.rate == TARGET_RATE) {
         Some(o) => {
-            let cpu = o.cpu_us_per_msg();
+            let cpu = o.quiet_us_per_msg();
             println!(
-                "target <= {TARGET_CPU_US} µs CPU per message at {TARGET_RATE} msg/s: {} ({cpu:.2} µs)",
+                "target <= {TARGET_CPU_US} µs CPU per message (quiet phase) at {TARGET_RATE} msg/s: {} ({cpu:.2} µs)",
                 verdict(cpu <= TARGET_CPU_US)
             );
             match o.latency(0.99) {

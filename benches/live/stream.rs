@@ -126,21 +126,30 @@ pub async fn send_all(ws: &mut WsSink, frames: impl Iterator<Item = String>) -> 
     ws.flush().await.map_err(send_error)
 }
 
-/// Streams the looped real frames at `rate` for the configured time, with hijack pairs.
+/// What to stream.
+pub struct Phase {
+    pub duration: Duration,
+    /// Hijack pairs of watched prefixes (up to this many), one every `Settings::hijack_every`;
+    /// 0 for a quiet phase.
+    pub hijacks: usize,
+}
+
+/// Streams the looped real frames at `rate`, starting at frame `*next_line`, with hijack pairs.
 pub async fn stream_frames(
     ws: &mut WsSink,
     templates: &[Template],
     rate: u64,
     settings: &Settings,
-    watched: usize,
+    phase: Phase,
+    next_line: &mut usize,
 ) -> Result<Streamed, String> {
+    let watched = phase.hijacks;
     let mut pacer = Pacer::new(rate).await;
     let own_before = own_cpu();
     let start = tokio::time::Instant::now();
-    let end = start + settings.duration;
+    let end = start + phase.duration;
     let mut next_hijack = start + settings.hijack_every;
     let mut messages = 0u64;
-    let mut next_line = 0usize;
     let mut hijacks = Vec::new();
     loop {
         let now = pacer.tick().await;
@@ -165,8 +174,8 @@ pub async fn stream_frames(
         let n = pacer.take();
         if n > 0 {
             let lines = (0..n).map(|_| {
-                let line = templates[next_line].stamped(&stamp);
-                next_line = (next_line + 1) % templates.len();
+                let line = templates[*next_line].stamped(&stamp);
+                *next_line = (*next_line + 1) % templates.len();
                 line
             });
             send_all(ws, lines).await?;

@@ -11,6 +11,7 @@ pub mod live;
 pub mod mrt;
 mod mrt_update;
 mod open;
+mod pipe;
 pub mod ris_live;
 pub mod ris_live_client;
 mod salvage;

@@ -1,5 +1,6 @@
 //! Opening an input file: transparent gzip/bzip2 decompression and format sniffing.
 
+use super::pipe::piped;
 use super::{InputFormat, SourceError};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -54,14 +55,9 @@ pub fn decompress(mut raw: impl BufRead + Send + 'static) -> Result<Opened, std:
     };
     let reader: Box<dyn BufRead + Send> = match compression {
         Compression::None => Box::new(raw),
-        Compression::Gzip => Box::new(BufReader::with_capacity(
-            READ_BUFFER,
-            flate2::bufread::MultiGzDecoder::new(raw),
-        )),
-        Compression::Bzip2 => Box::new(BufReader::with_capacity(
-            READ_BUFFER,
-            bzip2::bufread::MultiBzDecoder::new(raw),
-        )),
+        // Decompression runs on its own thread, ahead of the parser.
+        Compression::Gzip => Box::new(piped(flate2::bufread::MultiGzDecoder::new(raw))),
+        Compression::Bzip2 => Box::new(piped(bzip2::bufread::MultiBzDecoder::new(raw))),
     };
     Ok(Opened {
         reader,

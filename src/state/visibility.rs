@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 #[derive(Debug)]
 struct Tracked {
+    prefix: IpNet,
     origins: Box<[Asn]>,
     group: Option<Arc<str>>,
     reach: HashSet<VpId>,
@@ -52,8 +53,13 @@ impl Reading {
 /// have no visibility to lose).
 #[derive(Debug, Default)]
 pub struct Visibility {
-    tracked: HashMap<IpNet, Tracked>,
+    /// In prefix order, so that readings come out sorted without sorting.
+    tracked: Vec<Tracked>,
+    /// Position of each tracked prefix in `tracked`.
+    position: foldhash::HashMap<IpNet, usize>,
     index: crate::watchlist::NetMap<()>,
+    /// Tracked prefixes per group.
+    group_sizes: HashMap<Arc<str>, usize>,
 }
 
 impl Visibility {
@@ -62,16 +68,24 @@ impl Visibility {
         let mut v = Visibility::default();
         for entry in watchlist.entries().iter().filter(|e| tracks(e)) {
             v.index.insert(entry.prefix, ());
-            v.tracked.insert(
-                entry.prefix,
-                Tracked {
-                    origins: entry.origins.clone(),
-                    group: entry.group.clone(),
-                    reach: HashSet::new(),
-                    last_reach: HashMap::new(),
-                    changed_at: None,
-                },
-            );
+            v.tracked.push(Tracked {
+                prefix: entry.prefix,
+                origins: entry.origins.clone(),
+                group: entry.group.clone(),
+                reach: HashSet::new(),
+                last_reach: HashMap::new(),
+                changed_at: None,
+            });
+        }
+        v.tracked.sort_unstable_by_key(|t| t.prefix);
+        v.position = v
+            .tracked
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.prefix, i))
+            .collect();
+        for group in v.tracked.iter().filter_map(|t| t.group.as_ref()) {
+            *v.group_sizes.entry(group.clone()).or_default() += 1;
         }
         v
     }
@@ -87,9 +101,10 @@ impl Visibility {
         }
         let affected: Vec<IpNet> = self.index.within(prefix);
         for watched in affected {
-            let Some(t) = self.tracked.get_mut(&watched) else {
+            let Some(&i) = self.position.get(&watched) else {
                 continue;
             };
+            let t = &mut self.tracked[i];
             if reaches(table, vp, &watched, &t.origins) {
                 if t.reach.insert(vp) {
                     t.changed_at = Some(time);
@@ -104,7 +119,7 @@ impl Visibility {
 
     /// `vp` went down at `time`: it reaches nothing any more (and leaves the baseline while down).
     pub fn peer_down(&mut self, vp: VpId, time: Timestamp) {
-        for t in self.tracked.values_mut() {
+        for t in self.tracked.iter_mut() {
             if t.reach.remove(&vp) {
                 t.last_reach.insert(vp, time);
                 t.changed_at = Some(time);
@@ -122,10 +137,9 @@ impl Visibility {
         window: Duration,
         settle: Duration,
     ) -> Vec<Reading> {
-        let mut out: Vec<Reading> = self
-            .tracked
+        self.tracked
             .iter()
-            .map(|(prefix, t)| {
+            .map(|t| {
                 let baseline = t
                     .last_reach
                     .iter()
@@ -137,7 +151,7 @@ impl Visibility {
                     })
                     .count();
                 Reading {
-                    prefix: *prefix,
+                    prefix: t.prefix,
                     group: t.group.clone(),
                     origins: t.origins.clone(),
                     reach: t.reach.len(),
@@ -145,20 +159,12 @@ impl Visibility {
                     changed_at: t.changed_at,
                 }
             })
-            .collect();
-        out.sort_by_key(|r| r.prefix);
-        out
+            .collect()
     }
 
-    /// Number of tracked prefixes per group (for the mass-withdrawal share).
-    pub fn group_sizes(&self) -> HashMap<Arc<str>, usize> {
-        let mut sizes = HashMap::new();
-        for t in self.tracked.values() {
-            if let Some(g) = &t.group {
-                *sizes.entry(g.clone()).or_default() += 1;
-            }
-        }
-        sizes
+    /// Number of tracked prefixes per group (for the mass-withdrawal share); fixed at start.
+    pub fn group_sizes(&self) -> &HashMap<Arc<str>, usize> {
+        &self.group_sizes
     }
 }
 
