@@ -221,6 +221,12 @@ async fn after_kill_9_between_open_and_resolve_nothing_repages_and_the_all_clear
     assert_eq!(opened["event"], "open");
     let id = opened["id"].as_str().unwrap().to_string();
     pagerduty.wait_for(1, DELIVERY_WITHIN).await;
+    // Delivery is at least once: a kill between the webhook's answer and the outbox recording
+    // it would rightly send the open again. The test kills after the record (the success
+    // counter moves only then), so any repeat below is a real duplicate.
+    first.wait_for("the open recorded as delivered", DELIVERY_WITHIN, |m| {
+        m.metric("bgpwatch_notifications_total{outcome=\"success\",sink=\"webhook\"}") >= 1.0
+    });
     let (dir, http) = first.kill9();
     let failed_before_crash = pagerduty.requests().len();
 

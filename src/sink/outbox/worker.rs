@@ -139,10 +139,12 @@ impl Worker {
         match outcome {
             Outcome::NotNow => {}
             Outcome::Delivered | Outcome::Skipped => {
+                // Recorded first: a delivery counted in the metrics is one a restart will not
+                // send again.
+                self.store.call(move |s| s.delivered(seq, now)).await?;
                 if matches!(outcome, Outcome::Delivered) {
                     self.telemetry.notification(&self.name, true);
                 }
-                self.store.call(move |s| s.delivered(seq, now)).await?;
             }
             Outcome::Failed(e) if e.is_retryable() => {
                 let wait = retry_delay(item.attempts + 1).max(e.retry_after().unwrap_or_default());
