@@ -27,16 +27,7 @@ const TOKEN: &str = "crash-api-state-token-77c2";
 const RETRIED_WITHIN: Duration = Duration::from_secs(30);
 
 fn call(m: &Monitor, method: &str, path: &str, body: &str) -> (u16, Value) {
-    let auth = format!("Authorization: Bearer {TOKEN}");
-    let (status, _, body) = m
-        .request(
-            method,
-            path,
-            &["Content-Type: application/json", &auth],
-            body,
-        )
-        .unwrap_or_else(|| panic!("no answer to {method} {path}"));
-    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+    m.api(TOKEN, method, path, body)
 }
 
 fn actions(requests: &[Request], action: &str) -> usize {

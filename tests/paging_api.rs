@@ -23,16 +23,7 @@ const TOKEN: &str = "paging-api-test-token-4f1e";
 const RELEASED_WITHIN: Duration = Duration::from_secs(20);
 
 fn call(m: &Monitor, method: &str, path: &str, body: &str) -> (u16, Value) {
-    let auth = format!("Authorization: Bearer {TOKEN}");
-    let (status, _, body) = m
-        .request(
-            method,
-            path,
-            &["Content-Type: application/json", &auth],
-            body,
-        )
-        .unwrap_or_else(|| panic!("no answer to {method} {path}"));
-    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
+    m.api(TOKEN, method, path, body)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -161,6 +161,30 @@ impl Monitor {
         Some((status, head.to_string(), body.to_string()))
     }
 
+    /// An API call with a JSON body and the bearer `token`: (status, body as JSON, `Null` when
+    /// it is not JSON). Panics when nothing answers.
+    pub fn api(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> (u16, serde_json::Value) {
+        let auth = format!("Authorization: Bearer {token}");
+        let (status, _, body) = self
+            .request(
+                method,
+                path,
+                &["Content-Type: application/json", &auth],
+                body,
+            )
+            .unwrap_or_else(|| panic!("no answer to {method} {path}"));
+        (
+            status,
+            serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
     /// `GET path` over HTTP/1.0: (status, body), or None when nothing answers.
     pub fn get(&self, path: &str) -> Option<(u16, String)> {
         let mut stream = TcpStream::connect(&self.http).ok()?;
