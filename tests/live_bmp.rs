@@ -12,11 +12,14 @@
 
 #[path = "support/bmp_lab.rs"]
 mod bmp_lab;
+#[path = "support/gobgpd.rs"]
+mod gobgpd;
 #[path = "support/monitor.rs"]
 mod monitor;
 mod support;
 
 use bmp_lab::*;
+use gobgpd::wait_until;
 use monitor::{free_port, Monitor};
 use std::time::{Duration, Instant};
 

@@ -3,11 +3,14 @@
 
 #[path = "support/bmp_lab.rs"]
 mod bmp_lab;
+#[path = "support/gobgpd.rs"]
+mod gobgpd;
 #[path = "support/monitor.rs"]
 mod monitor;
 mod support;
 
 use bmp_lab::*;
+use gobgpd::{wait_until, Export, Gobgpd, Neighbor};
 use monitor::{free_port, Monitor};
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -54,7 +57,7 @@ fn frr_routes_are_detected_despite_its_quirks() {
             let address = format!("127.0.3.{i}");
             let asn = 65300 + u32::from(i);
             let g = Gobgpd::new(&dir, &name, &address, asn, &format!("192.0.2.3{i}"));
-            g.configure(None, std::slice::from_ref(&frr));
+            g.configure(std::slice::from_ref(&frr), Export::Everything, None);
             g
         })
         .collect();

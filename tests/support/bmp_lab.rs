@@ -3,11 +3,11 @@
 //! `live_bmp.rs`).
 #![allow(dead_code)]
 
-use super::monitor::{free_port, Monitor};
+use super::gobgpd::{wait_until, Export, Gobgpd};
+use super::monitor::Monitor;
 use super::support;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -86,26 +86,6 @@ impl Drop for Daemon {
     }
 }
 
-/// Polls `done` every 100 ms; panics after `limit` with `context()` (logs) in the message.
-pub fn wait_until(
-    what: &str,
-    limit: Duration,
-    done: impl Fn() -> bool,
-    context: impl Fn() -> String,
-) {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if done() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!(
-        "timed out after {limit:?} waiting for {what}\n{}",
-        context()
-    );
-}
-
 /// The value of one `/metrics` series (0 when absent).
 pub fn metric(m: &Monitor, series: &str) -> f64 {
     let Some((200, body)) = m.get("/metrics") else {
@@ -126,180 +106,6 @@ pub fn gobgp_installed() -> bool {
     support::tool("gobgpd").is_some() && support::tool("gobgp").is_some()
 }
 
-// ---------------------------------------------------------------------------------------------
-// gobgpd
-
-/// A BGP neighbor in a gobgpd configuration.
-pub struct Neighbor {
-    pub address: String,
-    pub asn: u32,
-    pub port: u16,
-    /// Wait for the neighbor to connect.
-    pub passive: bool,
-}
-
-/// One gobgpd speaker on its own loopback address, with its own BGP and API ports.
-pub struct Gobgpd {
-    pub name: String,
-    pub address: String,
-    pub asn: u32,
-    /// What it puts as next hop in its exports and local routes (never 127/8, see above).
-    pub next_hop: String,
-    pub port: u16,
-    pub api: u16,
-    pub config: PathBuf,
-    pub dir: PathBuf,
-    pub daemon: Option<Daemon>,
-    pub starts: usize,
-}
-
-impl Gobgpd {
-    /// A speaker called `name` at `address`; its ports are drawn here, its config written by
-    /// [`Gobgpd::configure`].
-    pub fn new(dir: &Path, name: &str, address: &str, asn: u32, next_hop: &str) -> Gobgpd {
-        Gobgpd {
-            name: name.to_string(),
-            address: address.to_string(),
-            asn,
-            next_hop: next_hop.to_string(),
-            port: free_port(),
-            api: free_port(),
-            config: dir.join(format!("{name}.toml")),
-            dir: dir.to_path_buf(),
-            daemon: None,
-            starts: 0,
-        }
-    }
-
-    /// Writes the configuration: eBGP with `neighbors`, exports with the next hop rewritten,
-    /// Route Monitoring pre-policy to the station on `bmp`.
-    pub fn configure(&self, bmp: Option<u16>, neighbors: &[Neighbor]) {
-        let (address, asn, port) = (&self.address, self.asn, self.port);
-        let router_id = address.replacen("127.", "10.", 1);
-        let mut toml = format!(
-            "[global.config]\n  as = {asn}\n  router-id = \"{router_id}\"\n  port = {port}\n  \
-             local-address-list = [\"{address}\"]\n"
-        );
-        if let Some(bmp) = bmp {
-            toml += &format!(
-                "[[bmp-servers]]\n  [bmp-servers.config]\n    address = \"127.0.0.1\"\n    \
-                 port = {bmp}\n    route-monitoring-policy = \"pre-policy\"\n"
-            );
-        }
-        for n in neighbors {
-            toml += &format!(
-                "[[neighbors]]\n  [neighbors.config]\n    neighbor-address = \"{}\"\n    \
-                 peer-as = {}\n  [neighbors.transport.config]\n    \
-                 local-address = \"{address}\"\n    remote-port = {}\n    passive-mode = {}\n  \
-                 [neighbors.timers.config]\n    connect-retry = 1\n",
-                n.address, n.asn, n.port, n.passive
-            );
-        }
-        toml += &format!(
-            "[[policy-definitions]]\n  name = \"nh-out\"\n  [[policy-definitions.statements]]\n    \
-             name = \"nhself\"\n    [policy-definitions.statements.actions]\n      \
-             route-disposition = \"accept-route\"\n      \
-             [policy-definitions.statements.actions.bgp-actions]\n        \
-             set-next-hop = \"{}\"\n[global.apply-policy.config]\n  \
-             export-policy-list = [\"nh-out\"]\n  default-export-policy = \"accept-route\"\n",
-            self.next_hop
-        );
-        std::fs::write(&self.config, toml).expect("writing gobgpd config");
-    }
-
-    /// Starts gobgpd and waits for its API.
-    pub fn start(&mut self) {
-        self.starts += 1;
-        let mut command = Command::new("gobgpd");
-        command
-            .arg("-f")
-            .arg(&self.config)
-            .args(["-p", "--pprof-disable", "--api-hosts"])
-            .arg(format!("127.0.0.1:{}", self.api));
-        let log = self.dir.join(format!("{}.{}.log", self.name, self.starts));
-        self.daemon = Some(Daemon::start(&self.name, command, log));
-        let api = format!("127.0.0.1:{}", self.api);
-        wait_until(
-            &format!("{}'s API", self.name),
-            Duration::from_secs(10),
-            || TcpStream::connect(&api).is_ok(),
-            || self.log(),
-        );
-    }
-
-    /// A clean shutdown (SIGTERM) and a fresh start: the router restarts with an empty RIB.
-    pub fn restart(&mut self) {
-        if let Some(daemon) = self.daemon.as_mut() {
-            daemon.stop();
-        }
-        self.daemon = None;
-        self.start();
-    }
-
-    pub fn log(&self) -> String {
-        self.daemon.as_ref().map(Daemon::log).unwrap_or_default()
-    }
-
-    /// Runs the gobgp CLI against this speaker.
-    pub fn try_cli(&self, args: &[&str]) -> Result<String, String> {
-        let output = Command::new("gobgp")
-            .arg("-p")
-            .arg(self.api.to_string())
-            .args(args)
-            .output()
-            .map_err(|e| e.to_string())?;
-        if output.status.success() {
-            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-        } else {
-            Err(String::from_utf8_lossy(&output.stderr).into_owned())
-        }
-    }
-
-    pub fn cli(&self, args: &[&str]) -> String {
-        self.try_cli(args).unwrap_or_else(|e| {
-            panic!("gobgp -p {} {args:?} failed: {e}\n{}", self.api, self.log())
-        })
-    }
-
-    /// Originates `prefix` with `path` (next hop 192.0.2.x: gobgpd takes no loopback next hop).
-    pub fn announce(&self, prefix: &str, path: &[u32]) {
-        let path: Vec<String> = path.iter().map(u32::to_string).collect();
-        let path = path.join(",");
-        self.cli(&[
-            "global",
-            "rib",
-            "add",
-            "-a",
-            "ipv4",
-            prefix,
-            "nexthop",
-            &self.next_hop,
-            "aspath",
-            &path,
-            "origin",
-            "igp",
-        ]);
-    }
-
-    pub fn withdraw(&self, prefix: &str) {
-        self.cli(&["global", "rib", "del", "-a", "ipv4", prefix]);
-    }
-
-    pub fn established_with(&self, neighbor: &str) -> bool {
-        self.try_cli(&["neighbor", neighbor])
-            .is_ok_and(|out| out.contains("BGP state = ESTABLISHED"))
-    }
-
-    pub fn neighbor(&self, passive: bool) -> Neighbor {
-        Neighbor {
-            address: self.address.clone(),
-            asn: self.asn,
-            port: self.port,
-            passive,
-        }
-    }
-}
-
 /// Two gobgpd speakers A (127.0.`net`.1, AS651`net`1) and B (127.0.`net`.2, AS651`net`2) peered
 /// over eBGP, each reporting the other over BMP to the station on `bmp`; started, not yet
 /// established.
@@ -317,8 +123,10 @@ pub fn gobgpd_pair(dir: &Path, net: u8, bmp: u16) -> (Gobgpd, Gobgpd) {
     };
     let mut a = speaker("gobgpd-A", 1);
     let mut b = speaker("gobgpd-B", 2);
-    a.configure(Some(bmp), &[b.neighbor(false)]);
-    b.configure(Some(bmp), &[a.neighbor(false)]);
+    a.report_bmp_to(bmp);
+    b.report_bmp_to(bmp);
+    a.configure(&[b.neighbor(false)], Export::Everything, None);
+    b.configure(&[a.neighbor(false)], Export::Everything, None);
     a.start();
     b.start();
     (a, b)

@@ -79,11 +79,11 @@ pub fn wait_until(
 
 /// A BGP neighbor in a gobgpd configuration.
 pub struct Neighbor {
-    address: String,
-    asn: u32,
-    port: u16,
+    pub address: String,
+    pub asn: u32,
+    pub port: u16,
     /// Wait for the neighbor to connect.
-    passive: bool,
+    pub passive: bool,
 }
 
 /// What a speaker sends its neighbors.
@@ -105,11 +105,16 @@ pub struct Gobgpd {
     /// Its AS.
     pub asn: u32,
     next_hop: String,
-    port: u16,
+    /// Its BGP port.
+    pub port: u16,
     api: u16,
     config: PathBuf,
     dir: PathBuf,
+    /// The BMP station it reports to, if any.
+    bmp: Option<u16>,
     child: Option<Child>,
+    /// Starts so far (each start logs to its own file).
+    starts: usize,
 }
 
 impl Gobgpd {
@@ -125,8 +130,16 @@ impl Gobgpd {
             api: free_port(),
             config: dir.join(format!("{name}.toml")),
             dir: dir.to_path_buf(),
+            bmp: None,
             child: None,
+            starts: 0,
         }
+    }
+
+    /// Makes [`Gobgpd::configure`] report Route Monitoring (pre-policy) over BMP to the station
+    /// on 127.0.0.1:`station`.
+    pub fn report_bmp_to(&mut self, station: u16) {
+        self.bmp = Some(station);
     }
 
     /// This speaker as another speaker's neighbor (`passive`: that one waits to be called).
@@ -154,6 +167,12 @@ impl Gobgpd {
                 "[[mrt-dump]]\n  [mrt-dump.config]\n    dump-type = \"updates\"\n    \
                  file-name = \"{}\"\n",
                 file.display()
+            );
+        }
+        if let Some(bmp) = self.bmp {
+            toml += &format!(
+                "[[bmp-servers]]\n  [bmp-servers.config]\n    address = \"127.0.0.1\"\n    \
+                 port = {bmp}\n    route-monitoring-policy = \"pre-policy\"\n"
             );
         }
         for n in neighbors {
@@ -185,6 +204,7 @@ impl Gobgpd {
 
     /// Starts gobgpd and waits for its API.
     pub fn start(&mut self) {
+        self.starts += 1;
         let log = std::fs::File::create(self.log_path()).expect("creating gobgpd log");
         let child = Command::new("gobgpd")
             .arg("-f")
@@ -214,8 +234,29 @@ impl Gobgpd {
         }
     }
 
+    /// A clean shutdown (SIGTERM, SIGKILL after 5 s) and a fresh start: the router comes back
+    /// with an empty RIB.
+    pub fn restart(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(5) {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.start();
+    }
+
+    /// This start's log file.
     fn log_path(&self) -> PathBuf {
-        self.dir.join(format!("{}.log", self.name))
+        self.dir.join(format!("{}.{}.log", self.name, self.starts))
     }
 
     /// Its log, headed by its name, for failure messages.
@@ -263,6 +304,11 @@ impl Gobgpd {
             "origin",
             "igp",
         ]);
+    }
+
+    /// Withdraws the route to `prefix` it originated.
+    pub fn withdraw(&self, prefix: &str) {
+        self.cli(&["global", "rib", "del", "-a", "ipv4", prefix]);
     }
 
     /// True when the session with the speaker at `neighbor` is up.
