@@ -10,9 +10,10 @@
 # (FUZZ_SANITIZER=none builds without it); the coverage instrumentation is the same set of
 # flags `cargo fuzz` passes. `--target` keeps them off build scripts and proc macros. No
 # cargo-fuzz install is needed (saves its build in CI); `cargo fuzz run TARGET` works too.
-# Corpora grow in fuzz/corpus/<target>/ (git-ignored); crashes land in fuzz/artifacts/<target>/.
-# Scratch (seeds, which copy shared data, logs) goes to target/fuzz/, which the repository's
-# data-copy check (tests/data_manifest.rs) does not walk.
+# Corpora grow in target/fuzz/corpus/<target>/ and scratch (seeds, logs) goes to target/fuzz/:
+# both hold copies of shared data (libFuzzer keeps seeds that add coverage), so they stay where
+# the repository's data-copy check (tests/data_manifest.rs) does not walk. Crashes land in
+# fuzz/artifacts/<target>/.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -47,6 +48,7 @@ export ASAN_OPTIONS="detect_odr_violation=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 # --- seeds (regenerated each run, from the data as it is now) ------------------------------
 WORK=../target/fuzz
 SEEDS="$WORK/seeds"
+CORPUS="$WORK/corpus"
 
 # RIS Live: one websocket frame per file (every line of the small captures, 150 of the 1k one).
 seed_ris_live_line() {
@@ -94,7 +96,7 @@ seed_http_api() { cp seeds/http/*.req "$1/"; }
 mkdir -p "$WORK"
 for t in "${TARGETS[@]}"; do
   rm -rf "${SEEDS:?}/$t"
-  mkdir -p "$SEEDS/$t" "corpus/$t" "artifacts/$t"
+  mkdir -p "$SEEDS/$t" "$CORPUS/$t" "artifacts/$t"
   "seed_$t" "$SEEDS/$t"
 done
 
@@ -104,7 +106,7 @@ failed=0
 summary=()
 for t in "${TARGETS[@]}"; do
   log="$WORK/$t.log"
-  dirs=("corpus/$t" "$SEEDS/$t")
+  dirs=("$CORPUS/$t" "$SEEDS/$t")
   [ -d "regressions/$t" ] && dirs+=("regressions/$t")
   echo "fuzz/run.sh: $t for $SECONDS_EACH s"
   set +e
@@ -114,7 +116,7 @@ for t in "${TARGETS[@]}"; do
   status=$?
   set -e
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
-  corpus="$(find "corpus/$t" -type f | wc -l)"
+  corpus="$(find "$CORPUS/$t" -type f | wc -l)"
   if [ "$status" -eq 0 ]; then
     summary+=("$(printf '%-18s ok     %10s execs  %4s s  corpus files %5s' "$t" "${execs:-?}" "$SECONDS_EACH" "$corpus")")
   else
