@@ -83,24 +83,11 @@ fn wrong_version_byte_exits_3_without_reading_on() {
     damaged_after_intact_messages("version", 20, &tail, "version 2");
 }
 
-/// xorshift64*: deterministic noise without a dependency.
-fn noise(seed: u64, len: usize) -> Vec<u8> {
-    let mut state = seed;
-    (0..len)
-        .map(|_| {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
-        })
-        .collect()
-}
-
 #[test]
 fn random_bytes_read_as_bmp_exit_3_with_a_message_not_a_panic() {
     let dir = support::scratch("random");
     let file = dir.join("random.bmp");
-    let mut bytes = noise(0x5eed, 64 * 1024);
+    let mut bytes = support::noise(0x5eed, 64 * 1024);
     bytes[0] = 0x5a; // not version 3: the reader must say so
     std::fs::write(&file, &bytes).expect("writing");
     let (output, summary) = replay(
@@ -124,8 +111,8 @@ fn random_bytes_read_as_bmp_exit_3_with_a_message_not_a_panic() {
 fn random_message_bodies_are_damage_not_a_panic() {
     const MESSAGES: usize = 400;
     let mut bytes = Vec::new();
-    for (i, shape) in noise(0xb0d1e5, MESSAGES * 2).chunks(2).enumerate() {
-        let body = noise(
+    for (i, shape) in support::noise(0xb0d1e5, MESSAGES * 2).chunks(2).enumerate() {
+        let body = support::noise(
             i as u64 + 1,
             usize::from(shape[1]) + 42 * usize::from(shape[0] & 1),
         );

@@ -17,18 +17,8 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-/// Deterministic noise (xorshift64*); seed chosen so the first byte is not 3 (BMP's version).
-fn noise(len: usize) -> Vec<u8> {
-    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-    (0..len)
-        .map(|_| {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
-        })
-        .collect()
-}
+/// Seed of the noise client's bytes, chosen so the first byte is not 3 (BMP's version).
+const NOISE_SEED: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// Connects to the station and sends `bytes`.
 fn hostile(bmp: u16, bytes: &[u8]) -> TcpStream {
@@ -78,7 +68,7 @@ fn hostile_bmp_clients_are_dropped_and_the_good_router_still_detected() {
 
     // One connects and says nothing (the station's first-message timeout is 30 s: not waited).
     let mut silent = TcpStream::connect(("127.0.0.1", bmp)).expect("connecting");
-    let random = noise(64 * 1024);
+    let random = support::noise(NOISE_SEED, 64 * 1024);
     assert_ne!(random[0], 3, "the noise must not start like a BMP header");
     let random_reason = format!("BMP version {} (only version 3 is defined)", random[0]);
     let mut version_2 = vec![2u8, 0, 0, 0, 6, 4];

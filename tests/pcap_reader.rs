@@ -328,19 +328,6 @@ fn malformed_captures_are_errors() {
     }
 }
 
-/// xorshift64*: deterministic noise without a dependency.
-fn noise(seed: u64, len: usize) -> Vec<u8> {
-    let mut state = seed;
-    (0..len)
-        .map(|_| {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
-        })
-        .collect()
-}
-
 /// Every prefix of a real capture, and thousands of single-byte corruptions of it, give a
 /// result or an error; none panics.
 #[test]
@@ -352,7 +339,7 @@ fn no_truncation_or_corruption_of_a_real_capture_panics() {
     for len in 0..original.len() {
         let _ = tcp_streams(&original[..len]);
     }
-    let picks = noise(0xc0ffee, 3 * 4000);
+    let picks = support::noise(0xc0ffee, 3 * 4000);
     for pick in picks.chunks(3) {
         let mut corrupted = original.clone();
         let at = usize::from(u16::from_be_bytes([pick[0], pick[1]])) % original.len();
@@ -360,7 +347,7 @@ fn no_truncation_or_corruption_of_a_real_capture_panics() {
         let _ = tcp_streams(&corrupted);
     }
     for seed in 1..200 {
-        let mut random = noise(seed, 2000);
+        let mut random = support::noise(seed, 2000);
         random[..24].copy_from_slice(&original[..24]);
         let _ = tcp_streams(&random);
     }

@@ -2,6 +2,8 @@
 //! framing of MRT records so damage can be aimed at a record and the error expected there.
 #![allow(dead_code)]
 
+use super::support::Noise;
+
 /// Bytes of an MRT common header (timestamp, type, subtype, length).
 pub const MRT_HEADER: usize = 12;
 
@@ -25,29 +27,6 @@ pub fn mrt_records(bytes: &[u8]) -> Vec<(usize, usize)> {
 pub fn mrt_type(bytes: &[u8], offset: usize) -> (u16, u16) {
     let field = |at: usize| u16::from_be_bytes([bytes[offset + at], bytes[offset + at + 1]]);
     (field(4), field(6))
-}
-
-/// xorshift64*: deterministic noise without a dependency.
-pub struct Noise(u64);
-
-impl Noise {
-    /// A generator; `seed` must not be 0.
-    pub fn new(seed: u64) -> Noise {
-        Noise(seed.max(1))
-    }
-
-    /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A number below `n`.
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 /// `bytes` with `flips` single bits flipped at random positions from `from` on.

@@ -89,3 +89,32 @@ pub fn summary(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).expect("reading summary");
     serde_json::from_str(&text).expect("summary is JSON")
 }
+
+/// xorshift64*: deterministic noise without a dependency.
+pub struct Noise(u64);
+
+impl Noise {
+    /// A generator; `seed` must not be 0.
+    pub fn new(seed: u64) -> Noise {
+        Noise(seed.max(1))
+    }
+
+    /// The next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number below `n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// `len` bytes of noise from `seed` (the top byte of each draw).
+pub fn noise(seed: u64, len: usize) -> Vec<u8> {
+    let mut noise = Noise::new(seed);
+    (0..len).map(|_| (noise.next() >> 56) as u8).collect()
+}
