@@ -20,6 +20,8 @@ pub enum Tool {
     BareParser,
     OneCore,
     AllCores,
+    /// One core, the watchlist's compiled copy not used: YAML parsed as on a first run.
+    OneCoreParsed,
     Bgpdump,
 }
 
@@ -29,6 +31,7 @@ impl Tool {
             Tool::BareParser => "bare parser",
             Tool::OneCore => "bgpwatch 1 core",
             Tool::AllCores => "bgpwatch",
+            Tool::OneCoreParsed => "1 core, parsed",
             Tool::Bgpdump => "bgpdump -m",
         }
     }
@@ -39,6 +42,7 @@ impl Tool {
             Tool::BareParser => "parser",
             Tool::OneCore => "bgpwatch_1core",
             Tool::AllCores => "bgpwatch",
+            Tool::OneCoreParsed => "bgpwatch_1core_parsed",
             Tool::Bgpdump => "bgpdump",
         }
     }
@@ -47,7 +51,9 @@ impl Tool {
     pub fn counted(self) -> &'static str {
         match self {
             Tool::BareParser => "bgpkit elems",
-            Tool::OneCore | Tool::AllCores => "bgpwatch announcements+withdrawals",
+            Tool::OneCore | Tool::AllCores | Tool::OneCoreParsed => {
+                "bgpwatch announcements+withdrawals"
+            }
             Tool::Bgpdump => "bgpdump A/B/W lines",
         }
     }
@@ -117,10 +123,24 @@ pub struct Bgpwatch {
     pub scratch: PathBuf,
 }
 
+/// Where `bgpwatch` keeps the watchlist's compiled copy (src/watchlist/cache.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cache {
+    /// In the scratch directory, written by a warm-up run before the timed ones.
+    Warm,
+    /// Not used (`BGPWATCH_CACHE_DIR=off`): the YAML is parsed every run.
+    Off,
+}
+
 impl Bgpwatch {
     /// The `bgpwatch replay` binary (under `taskset -c 0` when given), alerts to a file; counts
     /// from `--summary-json`.
-    pub fn cli(&self, file: &Path, taskset: Option<&PathBuf>) -> Result<Sample, String> {
+    pub fn cli(
+        &self,
+        file: &Path,
+        taskset: Option<&PathBuf>,
+        cache: Cache,
+    ) -> Result<Sample, String> {
         let summary = self.scratch.join("cli-summary.json");
         let stderr = self.scratch.join("cli-stderr.txt");
         let _ = std::fs::remove_file(&summary);
@@ -136,6 +156,10 @@ impl Bgpwatch {
             .args(["replay", "--no-progress", "--watchlist"])
             .arg(&self.watchlist);
         command.arg("--summary-json").arg(&summary).arg(file);
+        match cache {
+            Cache::Warm => command.env("BGPWATCH_CACHE_DIR", self.scratch.join("cache")),
+            Cache::Off => command.env("BGPWATCH_CACHE_DIR", "off"),
+        };
         command
             .stdout(create(&self.scratch.join("cli-alerts.jsonl"))?)
             .stderr(create(&stderr)?);

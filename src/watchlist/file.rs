@@ -98,8 +98,10 @@ pub(super) struct FileContent {
     pub entries: Vec<WatchEntry>,
 }
 
-/// Parses and validates one file's text. `path` is only used in messages and provenance.
-pub(super) fn parse(text: &str, path: &Path) -> Result<FileContent, WatchlistError> {
+/// Parses and validates one file's text. `source` (the file) is only used in messages and
+/// provenance.
+pub(super) fn parse(text: &str, source: &Arc<Path>) -> Result<FileContent, WatchlistError> {
+    let path: &Path = source;
     super::nesting::check(text).map_err(|depth| WatchlistError::TooDeep {
         path: path.to_path_buf(),
         depth,
@@ -112,7 +114,6 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<FileContent, WatchlistErr
             message: e.to_string(),
         })?
     };
-    let source: Arc<Path> = Arc::from(path);
     let groups = raw
         .groups
         .unwrap_or_default()
@@ -148,7 +149,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<FileContent, WatchlistErr
         .prefixes
         .unwrap_or_default()
         .into_iter()
-        .map(|(key, entry)| validate_entry(&key, entry, &source))
+        .map(|(key, entry)| validate_entry(&key, entry, source))
         .collect::<Result<_, _>>()?;
     Ok(FileContent {
         groups,

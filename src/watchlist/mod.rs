@@ -4,6 +4,7 @@
 //! The most specific entry covering an observed prefix decides how it is judged.
 
 pub mod bgpalerter;
+mod cache;
 pub mod cli;
 pub mod diff;
 mod error;
@@ -13,6 +14,7 @@ mod nesting;
 mod spans;
 mod trie;
 
+pub use cache::WatchlistCache;
 pub use error::WatchlistError;
 pub use spans::AddressSpans;
 pub use trie::NetMap;
@@ -117,7 +119,16 @@ pub struct Watchlist {
 
 impl Watchlist {
     /// Loads and merges watchlist files; a directory contributes its `*.yaml`/`*.yml` files.
+    /// Unchanged files come from the compiled copies of [`WatchlistCache::from_env`].
     pub fn load(paths: &[PathBuf]) -> Result<Watchlist, WatchlistError> {
+        Watchlist::load_cached(paths, WatchlistCache::from_env().as_ref())
+    }
+
+    /// [`Watchlist::load`] with the compiled copies kept in `cache` (none: always parse).
+    pub fn load_cached(
+        paths: &[PathBuf],
+        cache: Option<&WatchlistCache>,
+    ) -> Result<Watchlist, WatchlistError> {
         let mut files = Vec::new();
         for path in paths {
             if path.is_dir() {
@@ -130,25 +141,44 @@ impl Watchlist {
                 files.push(path.clone());
             }
         }
-        let mut texts = Vec::with_capacity(files.len());
+        let mut contents = Vec::with_capacity(files.len());
         for path in files {
             let text = std::fs::read_to_string(&path).map_err(|source| WatchlistError::Read {
                 path: path.clone(),
                 source,
             })?;
-            texts.push((path, text));
+            let source: Arc<Path> = Arc::from(path.as_path());
+            let content = match cache.and_then(|cache| cache.get(&text, &source)) {
+                Some(content) => content,
+                None => {
+                    let content = file::parse(&text, &source)?;
+                    if let Some(cache) = cache {
+                        cache.put(&text, &content);
+                    }
+                    content
+                }
+            };
+            contents.push(content);
         }
-        Watchlist::from_texts(texts.iter().map(|(p, t)| (p.as_path(), t.as_str())))
+        Watchlist::from_contents(contents)
     }
 
     /// Builds a watchlist from `(file name, YAML text)` pairs.
     pub fn from_texts<'a>(
         texts: impl IntoIterator<Item = (&'a Path, &'a str)>,
     ) -> Result<Watchlist, WatchlistError> {
+        let contents = texts
+            .into_iter()
+            .map(|(path, text)| file::parse(text, &Arc::from(path)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Watchlist::from_contents(contents)
+    }
+
+    /// Merges files' contents, in order; a prefix, group or ASN defined twice is refused.
+    fn from_contents(contents: Vec<file::FileContent>) -> Result<Watchlist, WatchlistError> {
         let mut list = Watchlist::default();
         let mut all_entries = Vec::new();
-        for (path, text) in texts {
-            let content = file::parse(text, path)?;
+        for content in contents {
             for group in content.groups {
                 if let Some(first) = list.groups.get(&group.name) {
                     return Err(duplicate(&group.name, &first.source, &group.source));

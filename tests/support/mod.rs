@@ -52,6 +52,13 @@ pub fn bgpwatch() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_bgpwatch"));
     command.current_dir(env!("CARGO_MANIFEST_DIR"));
     command.env("BGPWATCH_LOG", "error");
+    // Compiled watchlists go to the tests' own directory, not to $HOME/.cache.
+    command.env(
+        "BGPWATCH_CACHE_DIR",
+        std::env::temp_dir()
+            .join("bgpwatch-tests")
+            .join("watchlist-cache"),
+    );
     command
 }
 
