@@ -8,6 +8,7 @@ use crate::as_rel::{AsRelationships, LineError};
 use crate::engine::EngineSettings;
 use crate::rpki::load_vrp_file;
 use crate::sink::{OutputFormat, Secret};
+use crate::store::Durability;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -79,6 +80,8 @@ struct RawConfig {
     watchlist: Option<OneOrMany>,
     /// Alert state database.
     state: Option<PathBuf>,
+    /// What a state commit survives: "normal" (a crash) or "full" (power loss too).
+    state_sync: Option<String>,
     /// CAIDA as-rel / as-rel2 file for `route-leak`.
     as_rel: Option<PathBuf>,
     /// VRP JSON file (rpki-client / Routinator / stayrtr format).
@@ -117,6 +120,8 @@ pub struct Config {
     pub watchlist: Vec<PathBuf>,
     /// Alert state database.
     pub state: PathBuf,
+    /// What a state commit survives (`state_sync`).
+    pub state_sync: Durability,
     /// HTTP listener.
     pub http_listen: SocketAddr,
     /// The bearer token API writes need (`[http] token` or the contents of `token_file`);
@@ -315,6 +320,16 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
             (Some(Arc::new(load.vrps)), problems)
         }
     };
+    let state_sync = match raw.state_sync.as_deref() {
+        None | Some("normal") => Durability::Normal,
+        Some("full") => Durability::Full,
+        Some(other) => {
+            return Err(invalid(
+                "state_sync",
+                format!("`{other}` is neither \"normal\" (survives a crash of bgpwatch) nor \"full\" (survives power loss; one fsync per alert)"),
+            ))
+        }
+    };
     if let Some(rtr) = &raw.rtr {
         if rtr
             .rsplit_once(':')
@@ -329,6 +344,7 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
     Ok(Config {
         watchlist,
         state: raw.state.unwrap_or_else(|| PathBuf::from(DEFAULT_STATE)),
+        state_sync,
         http_listen: http.listen,
         http_token: http.token,
         inline_secrets: http
@@ -354,4 +370,27 @@ fn validate(raw: RawConfig, path: &Path) -> Result<Config, ConfigError> {
         rtr: raw.rtr.clone(),
         vrp_problems,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_sync_is_normal_unless_full_is_asked_and_anything_else_is_named() {
+        let path = Path::new("bgpwatch.toml");
+        let parse = |text: &str| Config::parse(text, path);
+        assert_eq!(parse("").unwrap().state_sync, Durability::Normal);
+        let normal = parse("state_sync = \"normal\"").unwrap();
+        assert_eq!(normal.state_sync, Durability::Normal);
+        assert_eq!(
+            parse("state_sync = \"full\"").unwrap().state_sync,
+            Durability::Full
+        );
+        let err = parse("state_sync = \"fast\"").unwrap_err().to_string();
+        assert!(
+            err.contains("bgpwatch.toml") && err.contains("state_sync") && err.contains("fast"),
+            "{err}"
+        );
+    }
 }

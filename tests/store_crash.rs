@@ -4,13 +4,14 @@
 //! `due()` hands out exactly the notifications not yet delivered.
 //!
 //! The child is this test binary run again (`current_exe`) with [`WRITER_ENV`] set; it runs the
-//! test `crash_writer_child`, which does nothing in a normal run.
+//! test `crash_writer_child`, which does nothing in a normal run. Both durabilities are killed:
+//! `state_sync = "normal"` (the service's default) must survive `kill -9` as `full` does.
 
 #[path = "store_crash/schedule.rs"]
 mod schedule;
 
 use bgpwatch::alert::{AlertEvent, Lifecycle};
-use bgpwatch::store::{retry_delay, AlertFilter, Notice, Store, StoreError};
+use bgpwatch::store::{retry_delay, AlertFilter, Durability, Notice, Store, StoreError};
 use chrono::Utc;
 use rusqlite::Connection;
 use schedule::{alert_id, event, expected_last, expected_outbox, lifecycle_name, schedule, sinks};
@@ -23,6 +24,8 @@ use std::time::{Duration, Instant};
 
 /// Set to the database path, this makes `crash_writer_child` write until killed.
 const WRITER_ENV: &str = "BGPWATCH_STORE_CRASH_WRITER";
+/// `normal` or `full`: how the writer opens the store.
+const SYNC_ENV: &str = "BGPWATCH_STORE_CRASH_SYNC";
 /// Protocol lines of the child start with this; libtest's own lines do not.
 const TAG: &str = "STORE-CRASH";
 /// How many times the writer is killed.
@@ -35,7 +38,12 @@ fn crash_writer_child() {
     let Some(path) = std::env::var_os(WRITER_ENV) else {
         return;
     };
-    let mut store = Store::open(PathBuf::from(path)).expect("the writer opens the store");
+    let durability = match std::env::var(SYNC_ENV).as_deref() {
+        Ok("normal") => Durability::Normal,
+        _ => Durability::Full,
+    };
+    let mut store =
+        Store::open_with(PathBuf::from(path), durability).expect("the writer opens the store");
     let mut rng = fastrand::Rng::new();
     let mut out = std::io::stdout().lock();
     writeln!(out, "{TAG} ready").unwrap();
@@ -80,7 +88,7 @@ struct Log {
 
 /// Runs the writer once and kills it `delay` after the spawn (or after it holds the lock, if
 /// `check_lock`), returning what it logged.
-fn run_writer(path: &Path, delay: Duration, check_lock: bool, log: &mut Log) {
+fn run_writer(path: &Path, sync: &str, delay: Duration, check_lock: bool, log: &mut Log) {
     let exe = std::env::current_exe().unwrap();
     let mut child = Command::new(exe)
         .args([
@@ -90,6 +98,7 @@ fn run_writer(path: &Path, delay: Duration, check_lock: bool, log: &mut Log) {
             "--test-threads=1",
         ])
         .env(WRITER_ENV, path)
+        .env(SYNC_ENV, sync)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -233,18 +242,30 @@ fn check_after_kill(path: &Path, log: &Log) -> usize {
 
 #[test]
 fn kill_minus_9_never_tears_a_commit_and_due_returns_exactly_the_undelivered() {
-    let dir = std::env::temp_dir().join(format!("bgpwatch-store-crash-{}", std::process::id()));
+    kill_the_writer("full");
+}
+
+#[test]
+fn kill_minus_9_with_synchronous_normal_loses_no_commit_either() {
+    kill_the_writer("normal");
+}
+
+fn kill_the_writer(sync: &str) {
+    let dir = std::env::temp_dir().join(format!(
+        "bgpwatch-store-crash-{sync}-{}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("bgpwatch.db");
     let seed = fastrand::u64(..);
-    eprintln!("kill delays from seed {seed}");
+    eprintln!("synchronous {sync}: kill delays from seed {seed}");
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut log = Log::default();
     let mut iterations = 0;
     for round in 0..ROUNDS {
         let delay = Duration::from_millis(rng.u64(5..MAX_KILL_DELAY_MS));
-        run_writer(&path, delay, round == 0, &mut log);
+        run_writer(&path, sync, delay, round == 0, &mut log);
         iterations = check_after_kill(&path, &log);
         log.committed = iterations;
     }

@@ -88,7 +88,9 @@ pub async fn run(config: Config, watchlist: Watchlist) -> Result<(), PipelineErr
     let (stop_tx, stop_rx) = watch::channel(false);
     // Alert state survives shutdown and crashes; a corrupt, foreign or locked file stops the
     // start with a clear message rather than being recreated.
-    let store = SharedStore::new(Store::open(&config.state).map_err(PipelineError::Store)?);
+    let store = SharedStore::new(
+        Store::open_with(&config.state, config.state_sync).map_err(PipelineError::Store)?,
+    );
     let restored = store
         .call_blocking(|s| s.open_alerts())
         .map_err(PipelineError::Store)?;
