@@ -7,7 +7,9 @@
 # all cores, next to a bare bgpkit-parser pass and `bgpdump -m`) and `cargo bench --bench live`
 # (CPU µs per RIS Live message, alert latency p50/p99 at 5,000 and 50,000 msg/s, peak RSS with
 # the Pakistan watchlist, and firehose mode following every prefix of a full table), then prints
-# every figure next to its target with PASS / MISS. Environment: BENCH_RUNS (replay repetitions,
+# every figure next to its target with PASS / MISS; first the criterion unit benches (`cargo bench
+# --bench units`: RIS Live decoding, MRT reading, watchlist lookups, detection, watchlist load;
+# BENCH_UNIT_SECS of measurement each, default 3). Environment: BENCH_RUNS (replay repetitions,
 # best of; default 3), BENCH_LIVE_SECS, BENCH_LIVE_QUIET_SECS, BENCH_FIREHOSE_RATE,
 # BENCH_FIREHOSE_PASSES, BGPWATCH_DATA (see the benches' docs). The child's SQLite state lives in
 # $TMPDIR: alert latency includes its fsync (TMPDIR=/dev/shm shows the latency without a disk).
@@ -20,6 +22,7 @@ results="${BENCH_RESULTS:-$(mktemp -t bgpwatch-suite.XXXXXX)}"
 : > "$results"
 export BENCH_RESULTS="$results"
 
+cargo bench --bench units -- --warm-up-time 1 --measurement-time "${BENCH_UNIT_SECS:-3}"
 cargo bench --bench replay
 cargo bench --bench live
 
@@ -63,6 +66,17 @@ END {
         }
         row("  bgpwatch replay peak RSS (pk.yaml)", sprintf("%.1f MiB", v[p "bgpwatch.rss_kib"] / 1024), "<= 100 MB", ok(v[p "bgpwatch.rss_kib"] * 1024 <= 100e6))
     }
+    n = split("ris_live.decode_message=RIS Live: decode one message (JSON to updates)|mrt.read_file_every_update=MRT rrc00: read one update (gunzip, parse, convert)|mrt.read_file_watched_updates=MRT rrc00: read, converting only watched updates|watchlist.relevance_of_feed_prefixes=watchlist: relevance of one feed prefix (pk.yaml)|detection.engine_per_watched_item=detection: one watched item through the engine", units, "|")
+    printed = 0
+    for (i = 1; i <= n; i++) {
+        split(units[i], u, "=")
+        if (!has("units." u[1])) continue
+        ns = v["units." u[1]]
+        row("unit: " u[2], ns >= 1000 ? sprintf("%.2f us", ns / 1000) : sprintf("%.0f ns", ns), "(criterion)", "")
+        printed++
+    }
+    if (has("units.watchlist_load.pk_yaml_parsed"))
+        row("unit: load pk.yaml: YAML parsed / compiled copy", sprintf("%.1f / %.1f ms", v["units.watchlist_load.pk_yaml_parsed"] / 1e6, v["units.watchlist_load.pk_yaml_compiled_copy"] / 1e6), "(criterion)", "")
     split("5000 50000", rates, " ")
     for (i = 1; i <= 2; i++) {
         q = "live." rates[i] "."
