@@ -66,7 +66,7 @@ END {
         }
         row("  bgpwatch replay peak RSS (pk.yaml)", sprintf("%.1f MiB", v[p "bgpwatch.rss_kib"] / 1024), "<= 100 MB", ok(v[p "bgpwatch.rss_kib"] * 1024 <= 100e6))
     }
-    n = split("ris_live.decode_message=RIS Live: decode one message (JSON to updates)|mrt.read_file_every_update=MRT rrc00: read one update (gunzip, parse, convert)|mrt.read_file_watched_updates=MRT rrc00: read, converting only watched updates|watchlist.relevance_of_feed_prefixes=watchlist: relevance of one feed prefix (pk.yaml)|detection.engine_per_watched_item=detection: one watched item through the engine", units, "|")
+    n = split("ris_live.decode_message=RIS Live: decode one message (JSON to updates)|mrt.read_file_every_update=MRT rrc00: read one update (gunzip, parse, convert)|mrt.read_file_watched_updates=MRT rrc00: read, converting only watched updates|watchlist.relevance_of_feed_prefixes=watchlist: relevance of one feed prefix (pk.yaml)|detection.engine_per_watched_item=detection per watched item (+ visibility each data second)", units, "|")
     printed = 0
     for (i = 1; i <= n; i++) {
         split(units[i], u, "=")
