@@ -14,7 +14,9 @@
 # BENCH_FIREHOSE_PASSES, BGPWATCH_DATA (see the benches' docs). The child's SQLite state lives in
 # $TMPDIR: alert latency includes its fsync (TMPDIR=/dev/shm shows the latency without a disk).
 # The benches' own detailed output goes to the terminal first; the raw figures are kept in
-# $BENCH_RESULTS (default: a temporary file, printed at the end).
+# $BENCH_RESULTS (default: a temporary file, printed at the end). Replay instruction counts
+# (callgrind, when valgrind is installed) are compared with benches/baseline.tsv, the counts
+# measured when the issue's targets were met: more than +10 % is shown as REGRESSED.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +29,7 @@ cargo bench --bench replay
 cargo bench --bench live
 
 awk -F '\t' -v runs="${BENCH_RUNS:-3}" '
+FILENAME == ARGV[1] { base[$1] = $2; next }
 { v[$1] = $2 }
 function has(k) { return (k in v) }
 function row(figure, measured, target, verdict) {
@@ -64,6 +67,15 @@ END {
                 row("  bgpwatch 1 core / bgpdump -m", sprintf("%.2fx", v[p "bgpwatch_1core.rate"] / b), ">= 3x", ok(v[p "bgpwatch_1core.rate"] >= 3 * b))
             row("  bgpwatch all cores / bgpdump -m", sprintf("%.2fx", r / b), ">= 3x", ok(r >= 3 * b))
         }
+        if (has(p "instructions")) {
+            ins = v[p "instructions"]
+            if ((p "instructions") in base) {
+                d = 100 * (ins - base[p "instructions"]) / base[p "instructions"]
+                row("  instructions (callgrind) vs benches/baseline.tsv", sprintf("%.0f M (%+.1f %%)", ins / 1e6, d), "< +10 %", d < 10 ? "PASS" : "REGRESSED")
+            } else {
+                row("  instructions (callgrind)", sprintf("%.0f M", ins / 1e6), "(no baseline)", "")
+            }
+        }
         row("  bgpwatch replay peak RSS (pk.yaml)", sprintf("%.1f MiB", v[p "bgpwatch.rss_kib"] / 1024), "<= 100 MB", ok(v[p "bgpwatch.rss_kib"] * 1024 <= 100e6))
     }
     n = split("ris_live.decode_message=RIS Live: decode one message (JSON to updates)|mrt.read_file_every_update=MRT rrc00: read one update (gunzip, parse, convert)|mrt.read_file_watched_updates=MRT rrc00: read, converting only watched updates|watchlist.relevance_of_feed_prefixes=watchlist: relevance of one feed prefix (pk.yaml)|detection.engine_per_watched_item=detection per watched item (+ visibility each data second)", units, "|")
@@ -100,6 +112,6 @@ END {
     } else {
         row("firehose", "not run", "", "-")
     }
-}' "$results"
+}' benches/baseline.tsv "$results"
 echo
 echo "raw figures: $results"

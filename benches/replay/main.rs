@@ -12,6 +12,11 @@
 //!   559 KB YAML parsed by libyaml, as on a first run or after an edit;
 //! * `bgpdump -m`: Debian's independent MRT reader, output to /dev/null.
 //!
+//! * instructions: the same `bgpwatch replay` under callgrind (all threads), when valgrind is
+//!   installed and `BENCH_CALLGRIND` is not `0`: the stable figure for spotting a regression on
+//!   a shared machine (`benches/baseline.tsv` holds the counts measured when the targets were
+//!   met; `benches/suite.sh` prints the change).
+//!
 //! `cargo bench --bench replay`. Each figure is the best of `BENCH_RUNS` runs (default 3); the
 //! tools take turns within each round, so a busy neighbour slows them alike. `BGPWATCH_DATA`
 //! points at the real data (default `../shared/data`); absent files and tools are skipped with a
@@ -64,6 +69,13 @@ fn main() {
     if taskset.is_none() {
         println!("SKIPPED: one-core runs: taskset is not installed (util-linux)");
     }
+    let valgrind = match std::env::var("BENCH_CALLGRIND").as_deref() {
+        Ok("0") => None,
+        _ => program_on_path("valgrind"),
+    };
+    if valgrind.is_none() {
+        println!("SKIPPED: instruction counts (valgrind absent or BENCH_CALLGRIND=0)");
+    }
     let mut agree = true;
     for (name, relative) in FILES {
         let path = data.join(relative);
@@ -104,6 +116,13 @@ fn main() {
         let best = tools::best_of(tools, runs).unwrap_or_else(|e| panic!("{relative}: {e}"));
         print_table(relative, &best);
         record_file(name, &best);
+        if let Some(valgrind) = &valgrind {
+            let count = bgpwatch
+                .instructions(valgrind, file)
+                .unwrap_or_else(|e| panic!("{relative}: {e}"));
+            println!("bgpwatch replay instructions (callgrind, all threads): {count}");
+            record(&format!("replay.{name}.instructions"), count as f64);
+        }
         agree &= check_counts(relative, &best);
     }
     let _ = std::fs::remove_dir_all(&scratch);

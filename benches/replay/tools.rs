@@ -177,6 +177,32 @@ impl Bgpwatch {
     }
 }
 
+impl Bgpwatch {
+    /// Instructions `bgpwatch replay` executes on `file` (all threads), counted by callgrind:
+    /// unlike wall time, stable to a fraction of a percent on a busy machine. The watchlist's
+    /// compiled copy is warm, as in the timed runs.
+    pub fn instructions(&self, valgrind: &Path, file: &Path) -> Result<u64, String> {
+        let output = Command::new(valgrind)
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(&self.binary)
+            .args(["replay", "--no-progress", "--watchlist"])
+            .arg(&self.watchlist)
+            .arg(file)
+            .env("BGPWATCH_CACHE_DIR", self.scratch.join("cache"))
+            .stdout(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run valgrind: {e}"))?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        stderr
+            .lines()
+            .find_map(|line| {
+                let count = line.split("Collected :").nth(1)?;
+                count.trim().replace(',', "").parse::<u64>().ok()
+            })
+            .ok_or_else(|| format!("no instruction count from callgrind: {stderr}"))
+    }
+}
+
 /// `bgpdump -m`, output discarded; `lines` is its untimed [`bgpdump_lines`] count.
 pub fn bgpdump_run(bgpdump: &Path, file: &Path, lines: u64) -> Result<Sample, String> {
     let mut command = Command::new(bgpdump);
