@@ -13,7 +13,7 @@ use std::sync::Arc;
 #[derive(Debug)]
 struct Tracked {
     prefix: IpNet,
-    origins: Box<[Asn]>,
+    origins: Arc<[Asn]>,
     group: Option<Arc<str>>,
     reach: HashSet<VpId>,
     last_reach: HashMap<VpId, Timestamp>,
@@ -27,8 +27,9 @@ pub struct Reading {
     pub prefix: IpNet,
     /// Its group.
     pub group: Option<Arc<str>>,
-    /// Its expected origins.
-    pub origins: Box<[Asn]>,
+    /// Its expected origins (shared with the tracker: a reading per prefix per evaluation
+    /// allocates nothing).
+    pub origins: Arc<[Asn]>,
     /// Vantage points that can reach it now.
     pub reach: usize,
     /// Vantage points up (and settled) that could reach it within the baseline window.
@@ -70,7 +71,7 @@ impl Visibility {
             v.index.insert(entry.prefix, ());
             v.tracked.push(Tracked {
                 prefix: entry.prefix,
-                origins: entry.origins.clone(),
+                origins: Arc::from(&entry.origins[..]),
                 group: entry.group.clone(),
                 reach: HashSet::new(),
                 last_reach: HashMap::new(),

@@ -26,7 +26,7 @@ fn reading(prefix: &str, reach: usize, baseline: usize) -> Reading {
     Reading {
         prefix: prefix.parse().unwrap(),
         group: None,
-        origins: Box::new([64500]),
+        origins: Arc::from([64500]),
         reach,
         baseline,
         changed_at: None,

@@ -192,7 +192,7 @@ mod tests {
         Reading {
             prefix: prefix.parse().unwrap(),
             group: group.map(Arc::from),
-            origins: Box::new([64500]),
+            origins: Arc::from([64500]),
             reach,
             baseline,
             changed_at: None,
