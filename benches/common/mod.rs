@@ -74,6 +74,29 @@ pub fn proc_cpu(pid: u32) -> Option<Duration> {
     stat_fields(&stat, 0).map(|t| ticks(t[0] + t[1]))
 }
 
+/// User time and system time of process `pid` (all its threads), apart.
+pub fn proc_cpu_split(pid: u32) -> Option<(Duration, Duration)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat_fields(&stat, 0).map(|t| (ticks(t[0]), ticks(t[1])))
+}
+
+/// Times the threads of process `pid` went to sleep waiting and were woken
+/// (`voluntary_ctxt_switches`, summed over `/proc/<pid>/task/*/status`; threads that ended
+/// are not counted).
+pub fn proc_wakeups(pid: u32) -> Option<u64> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut sum = 0;
+    for task in tasks.flatten() {
+        let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+        sum += status
+            .lines()
+            .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    Some(sum)
+}
+
 /// User + system time of this process's threads.
 pub fn own_cpu() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();

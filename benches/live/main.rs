@@ -42,7 +42,7 @@ mod report;
 mod session;
 mod stream;
 
-use common::{data_dir, env_list, env_number, proc_cpu, vm_hwm_kib};
+use common::{data_dir, env_list, env_number, proc_cpu, proc_cpu_split, proc_wakeups, vm_hwm_kib};
 use report::{check_alerts, print_table, print_targets, record_outcomes, Outcome};
 use session::{metric_sum, open_prefix, write_file, Session};
 use std::collections::HashMap;
@@ -189,6 +189,8 @@ async fn run_rate(
         hijacks: 0,
     };
     let cpu_before = proc_cpu(pid).ok_or("cannot read the child's /proc stat")?;
+    let split_before = proc_cpu_split(pid);
+    let wakeups_before = proc_wakeups(pid);
     let calm = stream_frames(
         &mut session.ws_tx,
         templates,
@@ -201,6 +203,11 @@ async fn run_rate(
     let cpu_quiet = proc_cpu(pid)
         .ok_or("the child exited during the run")?
         .saturating_sub(cpu_before);
+    let quiet_note = quiet_breakdown(
+        split_before.zip(proc_cpu_split(pid)),
+        wakeups_before.zip(proc_wakeups(pid)),
+        calm.messages,
+    );
     let cpu_before = proc_cpu(pid).ok_or("cannot read the child's /proc stat")?;
     let phase = Phase {
         duration: settings.duration,
@@ -249,6 +256,7 @@ async fn run_rate(
         "{subscriptions} subscriptions, {client_messages} later client messages, {watched} generated watched prefixes, server CPU {:.2} µs/msg",
         streamed.server_cpu.as_secs_f64() * 1e6 / streamed.messages.max(1) as f64
     )];
+    notes.extend(quiet_note);
     let others: Vec<&str> = lines
         .iter()
         .map(|(_, l)| l.as_str())
@@ -275,6 +283,27 @@ async fn run_rate(
         server_cpu: streamed.server_cpu,
         notes,
     })
+}
+
+/// Where the quiet phase's CPU went: user and system time per frame, and the child's wake-ups
+/// (each one an `epoll_wait` return, a context switch and at least one `recv`: the fixed cost
+/// that dominates at low rates, since the server writes every millisecond).
+fn quiet_breakdown(
+    cpu: Option<((Duration, Duration), (Duration, Duration))>,
+    wakeups: Option<(u64, u64)>,
+    frames: u64,
+) -> Option<String> {
+    let ((user0, system0), (user1, system1)) = cpu?;
+    let (user, system) = (user1.saturating_sub(user0), system1.saturating_sub(system0));
+    let wakeups = wakeups.map_or(0, |(before, after)| after.saturating_sub(before));
+    let per_frame = |d: Duration| d.as_secs_f64() * 1e6 / frames.max(1) as f64;
+    Some(format!(
+        "quiet phase: user {:.2} + system {:.2} µs/msg; {wakeups} wake-ups (voluntary context switches), {:.1} frames and {:.1} µs CPU each",
+        per_frame(user),
+        per_frame(system),
+        frames as f64 / wakeups.max(1) as f64,
+        (user + system).as_secs_f64() * 1e6 / wakeups.max(1) as f64,
+    ))
 }
 
 /// Milliseconds from each hijack's second frame to its `open` line, sorted.
