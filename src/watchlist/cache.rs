@@ -10,7 +10,8 @@
 //!   name and path play no part (the entries' `source` is set from the path being loaded).
 //! * **Where**: `$BGPWATCH_CACHE_DIR`, else `$XDG_CACHE_HOME/bgpwatch`, else
 //!   `$HOME/.cache/bgpwatch`; `BGPWATCH_CACHE_DIR=off` (or empty) turns it off. The directory is
-//!   created private (0700) and is not used when others may write to it.
+//!   created private (0700) and is not used when it belongs to another user or others may write
+//!   to it.
 //! * **Damage**: each copy carries the sha256 of its payload; a copy that is cut, flipped or not
 //!   ours is ignored (and rewritten), never trusted. Writes go to a temporary file renamed into
 //!   place, so a reader never sees half a copy.
@@ -111,11 +112,15 @@ impl WatchlistCache {
         )
     }
 
-    /// True when only its owner may write to the directory.
+    /// True when the directory is this user's and nobody else may write to it (a copy planted
+    /// by another user would otherwise change what is watched).
     fn private(&self) -> bool {
-        use std::os::unix::fs::PermissionsExt;
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let Some(me) = effective_uid() else {
+            return false;
+        };
         std::fs::metadata(&self.dir)
-            .is_ok_and(|m| m.is_dir() && m.permissions().mode() & 0o022 == 0)
+            .is_ok_and(|m| m.is_dir() && m.uid() == me && m.permissions().mode() & 0o022 == 0)
     }
 
     fn write(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -184,6 +189,13 @@ fn build_identity() -> Option<&'static [u8]> {
             Some(identity)
         })
         .as_deref()
+}
+
+/// This process's effective user id, from `/proc/self/status` (`Uid: real effective ...`).
+pub(super) fn effective_uid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uids = status.lines().find_map(|line| line.strip_prefix("Uid:"))?;
+    uids.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn read_bounded(path: &Path) -> Option<Vec<u8>> {

@@ -141,7 +141,9 @@ fn a_directory_others_may_write_to_is_not_used() {
     let planted = copies(&private).remove(0);
     let source: Arc<Path> = Arc::from(path.as_path());
     let mut content = private.get(YAML, &source).unwrap();
-    content.entries[0].origins = Box::new([64666]);
+    let carrier: ipnet::IpNet = "202.83.160.0/20".parse().unwrap();
+    let planted_entry = content.entries.iter_mut().find(|e| e.prefix == carrier);
+    planted_entry.expect("the entry is in the copy").origins = Box::new([64666]);
     std::fs::write(
         shared.join(planted.file_name().unwrap()),
         encode(&Stored::from(&content)),
@@ -154,6 +156,28 @@ fn a_directory_others_may_write_to_is_not_used() {
         &[17557],
         "the planted copy was not read"
     );
+
+    // A private directory of another user, with the same planted copy: not read either.
+    if effective_uid() == Some(0) {
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let list = load(&path, &cache).unwrap();
+        let entry = list.entry(&"202.83.160.0/20".parse().unwrap()).unwrap();
+        assert_eq!(
+            entry.origins.as_ref(),
+            &[64666],
+            "our own 0700 directory is used"
+        );
+        std::os::unix::fs::chown(&shared, Some(65534), None).unwrap();
+        let list = load(&path, &cache).unwrap();
+        let entry = list.entry(&"202.83.160.0/20".parse().unwrap()).unwrap();
+        assert_eq!(
+            entry.origins.as_ref(),
+            &[17557],
+            "another user's copy was read"
+        );
+    } else {
+        eprintln!("NOTE: not root: the another-user's-directory case needs chown, not run");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
