@@ -39,6 +39,11 @@ fn copies(cache: &WatchlistCache) -> Vec<PathBuf> {
     found
 }
 
+/// The compiled copy of `text` in `cache`, when stored and intact.
+fn get(cache: &WatchlistCache, text: &str, source: &Arc<Path>) -> Option<FileContent> {
+    cache.read(&cache.copy_path(text)?, source)
+}
+
 fn assert_same(a: &Watchlist, b: &Watchlist) {
     assert_eq!(a.entries(), b.entries());
     assert_eq!(
@@ -50,6 +55,17 @@ fn assert_same(a: &Watchlist, b: &Watchlist) {
 
 fn load(path: &Path, cache: &WatchlistCache) -> Result<Watchlist, WatchlistError> {
     Watchlist::load_cached(&[path.to_path_buf()], Some(cache))
+}
+
+/// The entry the tests alter and check.
+const CARRIER: &str = "202.83.160.0/20";
+
+/// The origins `list` gives the carrier entry.
+fn carrier_origins(list: &Watchlist) -> Vec<u32> {
+    let entry = list
+        .entry(&CARRIER.parse().unwrap())
+        .expect("the carrier entry");
+    entry.origins.to_vec()
 }
 
 #[test]
@@ -65,7 +81,7 @@ fn a_second_load_comes_from_the_copy_and_equals_the_parse() {
 
     // Prove the second load reads the copy: replace it with one that says something else.
     let source: Arc<Path> = Arc::from(path.as_path());
-    let mut content = cache.get(YAML, &source).expect("the copy is read back");
+    let mut content = get(&cache, YAML, &source).expect("the copy is read back");
     content.entries[0].description = Some("from the copy".into());
     std::fs::write(&stored[0], encode(&Stored::from(&content))).unwrap();
     let second = load(&path, &cache).unwrap();
@@ -87,8 +103,7 @@ fn an_edited_file_misses_and_is_parsed() {
     let edited = YAML.replace("origins: [17557], upstreams", "origins: [64500], upstreams");
     std::fs::write(&path, &edited).unwrap();
     let list = load(&path, &cache).unwrap();
-    let entry = list.entry(&"202.83.160.0/20".parse().unwrap()).unwrap();
-    assert_eq!(entry.origins.as_ref(), &[64500]);
+    assert_eq!(carrier_origins(&list), [64500]);
     assert_eq!(copies(&cache).len(), 2, "the edit has its own copy");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -140,8 +155,8 @@ fn a_directory_others_may_write_to_is_not_used() {
     load(&path, &private).unwrap();
     let planted = copies(&private).remove(0);
     let source: Arc<Path> = Arc::from(path.as_path());
-    let mut content = private.get(YAML, &source).unwrap();
-    let carrier: ipnet::IpNet = "202.83.160.0/20".parse().unwrap();
+    let mut content = get(&private, YAML, &source).unwrap();
+    let carrier: ipnet::IpNet = CARRIER.parse().unwrap();
     let planted_entry = content.entries.iter_mut().find(|e| e.prefix == carrier);
     planted_entry.expect("the entry is in the copy").origins = Box::new([64666]);
     std::fs::write(
@@ -150,10 +165,9 @@ fn a_directory_others_may_write_to_is_not_used() {
     )
     .unwrap();
     let list = load(&path, &cache).unwrap();
-    let entry = list.entry(&"202.83.160.0/20".parse().unwrap()).unwrap();
     assert_eq!(
-        entry.origins.as_ref(),
-        &[17557],
+        carrier_origins(&list),
+        [17557],
         "the planted copy was not read"
     );
 
@@ -161,18 +175,16 @@ fn a_directory_others_may_write_to_is_not_used() {
     if effective_uid() == Some(0) {
         std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o700)).unwrap();
         let list = load(&path, &cache).unwrap();
-        let entry = list.entry(&"202.83.160.0/20".parse().unwrap()).unwrap();
         assert_eq!(
-            entry.origins.as_ref(),
-            &[64666],
+            carrier_origins(&list),
+            [64666],
             "our own 0700 directory is used"
         );
         std::os::unix::fs::chown(&shared, Some(65534), None).unwrap();
         let list = load(&path, &cache).unwrap();
-        let entry = list.entry(&"202.83.160.0/20".parse().unwrap()).unwrap();
         assert_eq!(
-            entry.origins.as_ref(),
-            &[17557],
+            carrier_origins(&list),
+            [17557],
             "another user's copy was read"
         );
     } else {
@@ -215,7 +227,7 @@ fn the_oldest_copies_go_beyond_the_limit() {
     let source: Arc<Path> = Arc::from(newest.as_path());
     let text = std::fs::read_to_string(&newest).unwrap();
     assert!(
-        cache.get(&text, &source).is_some(),
+        get(&cache, &text, &source).is_some(),
         "the newest copy is kept"
     );
     let _ = std::fs::remove_dir_all(&dir);

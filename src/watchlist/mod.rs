@@ -148,16 +148,7 @@ impl Watchlist {
                 source,
             })?;
             let source: Arc<Path> = Arc::from(path.as_path());
-            let content = match cache.and_then(|cache| cache.get(&text, &source)) {
-                Some(content) => content,
-                None => {
-                    let content = file::parse(&text, &source)?;
-                    if let Some(cache) = cache {
-                        cache.put(&text, &content);
-                    }
-                    content
-                }
-            };
+            let content = cache::parse(cache, &text, &source)?;
             contents.push(content);
         }
         Watchlist::from_contents(contents)
