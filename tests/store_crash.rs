@@ -46,7 +46,12 @@ fn crash_writer_child() {
         Store::open_with(PathBuf::from(path), durability).expect("the writer opens the store");
     let mut rng = fastrand::Rng::new();
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{TAG} ready").unwrap();
+    let runs_as = match store.durability().unwrap() {
+        Some(Durability::Normal) => "normal",
+        Some(Durability::Full) => "full",
+        None => "other",
+    };
+    writeln!(out, "{TAG} ready {runs_as}").unwrap();
     let mut i = store
         .recent(usize::MAX, &AlertFilter::default())
         .unwrap()
@@ -84,6 +89,8 @@ struct Log {
     delivered: BTreeSet<i64>,
     failed: BTreeSet<i64>,
     ready: bool,
+    /// The durability the writer reported it runs with.
+    runs_as: Option<String>,
 }
 
 /// Runs the writer once and kills it `delay` after the spawn (or after it holds the lock, if
@@ -114,12 +121,13 @@ fn run_writer(path: &Path, sync: &str, delay: Duration, check_lock: bool, log: &
     });
     if check_lock {
         let started = Instant::now();
-        let ready = format!("{TAG} ready");
-        while !lines
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap()
-            .ends_with(&ready)
-        {
+        let ready = format!("{TAG} ready ");
+        loop {
+            let line = lines.recv_timeout(Duration::from_secs(60)).unwrap();
+            if let Some((_, runs_as)) = line.split_once(&ready) {
+                log.runs_as = Some(runs_as.trim().to_string());
+                break;
+            }
             assert!(
                 started.elapsed() < Duration::from_secs(60),
                 "the writer never got ready"
@@ -139,10 +147,13 @@ fn run_writer(path: &Path, sync: &str, delay: Duration, check_lock: bool, log: &
             continue;
         };
         let mut words = rest.split_whitespace();
-        let (what, n) = (words.next().unwrap(), words.next());
-        let n = || n.unwrap().parse::<i64>().unwrap();
+        let (what, word) = (words.next().unwrap(), words.next());
+        let n = || word.unwrap().parse::<i64>().unwrap();
         match what {
-            "ready" => log.ready = true,
+            "ready" => {
+                log.ready = true;
+                log.runs_as = word.map(str::to_string);
+            }
             "committed" => log.committed = log.committed.max(n() as usize + 1),
             "delivered" => {
                 log.delivered.insert(n());
@@ -270,6 +281,11 @@ fn kill_the_writer(sync: &str) {
         log.committed = iterations;
     }
     assert!(log.ready, "the writer ran");
+    assert_eq!(
+        log.runs_as.as_deref(),
+        Some(sync),
+        "the writer's synchronous level"
+    );
     assert!(
         iterations > ROUNDS,
         "the writer made progress ({iterations} iterations)"

@@ -164,6 +164,20 @@ impl Store {
         &self.path
     }
 
+    /// What a commit survives, as the connection is set (`PRAGMA synchronous`); `None` for a
+    /// level bgpwatch never sets (OFF, EXTRA).
+    pub fn durability(&self) -> Result<Option<Durability>, StoreError> {
+        let level: i64 = self
+            .conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .ctx(&self.path, "read the synchronous level")?;
+        Ok(match level {
+            1 => Some(Durability::Normal),
+            2 => Some(Durability::Full),
+            _ => None,
+        })
+    }
+
     /// The schema version in the file (always [`SCHEMA_VERSION`] once opened).
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         self.conn

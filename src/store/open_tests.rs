@@ -67,19 +67,11 @@ fn a_missing_file_is_created_at_the_current_schema_version() {
         .pragma_query_value(None, "journal_mode", |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    let sync: i64 = store
-        .conn
-        .pragma_query_value(None, "synchronous", |r| r.get(0))
-        .unwrap();
-    assert_eq!(sync, 2, "synchronous = FULL");
+    assert_eq!(store.durability().unwrap(), Some(Durability::Full));
     assert!(store.open_alerts().unwrap().is_empty());
     drop(store);
     let store = Store::open_with(&path, Durability::Normal).unwrap();
-    let sync: i64 = store
-        .conn
-        .pragma_query_value(None, "synchronous", |r| r.get(0))
-        .unwrap();
-    assert_eq!(sync, 1, "synchronous = NORMAL");
+    assert_eq!(store.durability().unwrap(), Some(Durability::Normal));
 }
 
 #[test]
